@@ -1,1 +1,18 @@
-//! placeholder
+//! # mapbox-tokens
+//!
+//! A client for the [Mapbox Tokens API](https://docs.mapbox.com/api/accounts/tokens/), compiled
+//! to WebAssembly and shipped as one npm package for browsers, workers and Node 20+.
+//!
+//! Three layers, each in its own place:
+//! - [`core`]: pure Rust. It checks input, builds every request (method, path, query, body) and
+//!   reads statuses, error bodies, rate-limit and `Link` headers. Tested on the host.
+//! - `transport` (wasm32 only): the one file that touches web-sys; it calls the global `fetch`.
+//! - `js` (wasm32 only): the one file with `#[wasm_bindgen]` exports, the JavaScript API.
+#![warn(missing_docs)]
+
+pub mod core;
+
+#[cfg(target_arch = "wasm32")]
+mod js;
+#[cfg(target_arch = "wasm32")]
+mod transport;

@@ -1,0 +1,207 @@
+/**
+ * A local emulator of the Mapbox Tokens API, for tests and demos. Plain Node, no dependencies.
+ * @module mapbox-tokens/emulator
+ */
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import { API_ROUTES } from './lib/api.mjs';
+import { FaultQueue, applyFault } from './lib/faults.mjs';
+import { HOOK_PREFIX, HOOK_ROUTES, mintToken, seedTokens } from './lib/hooks.mjs';
+import { ApiError, PREFLIGHT_HEADERS, errorReply, matchRoute, readBody, send } from './lib/http.mjs';
+import { RateLimiter } from './lib/ratelimit.mjs';
+import { State } from './lib/state.mjs';
+import { isoDate } from './lib/tokens.mjs';
+
+export { SCOPES } from './lib/scopes.mjs';
+
+const DEFAULT_RATE_LIMIT = Object.freeze({ limit: 100, interval: 60 });
+const REQUEST_LOG_LIMIT = 10_000;
+const HOST_HEADER = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d+)?$/;
+
+/**
+ * @typedef {object} EmulatorOptions
+ * @property {string} [host='127.0.0.1']
+ * @property {number} [port=0] 0 picks a free port
+ * @property {string[]} [accounts=['demo', 'other']] usernames; the first owns the admin token
+ * @property {{limit?: number, interval?: number} | false} [rateLimit={limit: 100, interval: 60}]
+ *   requests per account per window of `interval` seconds; false turns rate limiting off
+ * @property {string} [dataFile] JSON file the state (and the signing secret) is loaded from at start
+ *   and written to atomically after each change; without it the state lives in memory only
+ * @property {boolean} [hooks=false] serve the `/__emulator/` test hooks
+ * @property {string} [secret] HMAC secret for fresh state (a random one by default)
+ * @property {number} [maxBodyBytes=1048576] larger request bodies get 413
+ * @property {() => number} [now=Date.now] clock in milliseconds
+ */
+
+/**
+ * @typedef {object} RequestRecord an entry of the request log
+ * @property {string} method
+ * @property {string} path
+ * @property {Record<string, string>} query
+ * @property {Record<string, string|string[]>} headers lower-case names
+ * @property {string|null} body
+ * @property {string} time ISO 8601
+ */
+
+/**
+ * @typedef {object} Emulator
+ * @property {string} url base URL, e.g. `http://127.0.0.1:8787`
+ * @property {string} adminToken an sk of the first account holding every scope (valid across resets)
+ * @property {string} username the first account
+ * @property {import('./lib/state.mjs').State} state the live state (for inspection)
+ * @property {() => Promise<void>} close stops the server and drops open connections
+ * @property {() => RequestRecord[]} requests the log of API requests (hooks excluded), oldest first;
+ *   the last 10000 are kept
+ * @property {() => void} clearRequests
+ * @property {(spec: import('./lib/faults.mjs').FaultSpec) => object} addFault scripts a fault for
+ *   the next `count` matching requests; returns the normalised spec; throws (status 422) if invalid
+ * @property {() => void} clearFaults
+ * @property {() => void} reset fresh accounts (same secret and admin token); clears the log,
+ *   the faults and the rate-limit windows
+ * @property {(options: import('./lib/hooks.mjs').MintOptions) => {token: string, id: string|null}} mintToken
+ * @property {(count: number, options?: {username?: string, scopes?: string[], note?: string}) =>
+ *   {id: string, token: string}[]} seedTokens
+ */
+
+/**
+ * Starts an emulator on `host:port`.
+ * @param {EmulatorOptions} [options]
+ * @returns {Promise<Emulator>}
+ */
+export async function startEmulator(options = {}) {
+  const {
+    host = '127.0.0.1',
+    port = 0,
+    accounts = ['demo', 'other'],
+    dataFile,
+    hooks = false,
+    secret,
+    maxBodyBytes = 1024 * 1024,
+    now = Date.now,
+  } = options;
+  checkAccounts(accounts);
+  const rateLimit = options.rateLimit === false ? false : { ...DEFAULT_RATE_LIMIT, ...options.rateLimit };
+  checkRateLimit(rateLimit);
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1) throw new TypeError('maxBodyBytes must be a positive integer');
+
+  const state = State.open({ accounts, secret, now, dataFile });
+  const limiter = rateLimit && new RateLimiter(rateLimit, now);
+  const faults = new FaultQueue();
+  const closing = new AbortController();
+  let log = [];
+
+  const server = createServer((req, res) => handle(req, res).catch((err) => fail(res, err)));
+  server.listen(port, host);
+  await once(server, 'listening');
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${server.address().port}`;
+
+  /** @type {Emulator} */
+  const emulator = {
+    url,
+    adminToken: state.adminToken,
+    username: state.adminUsername,
+    state,
+    async close() {
+      closing.abort();
+      const closed = new Promise((resolve) => server.close(resolve));
+      server.closeAllConnections();
+      await closed;
+    },
+    requests: () => [...log],
+    clearRequests() {
+      log = [];
+    },
+    addFault: (spec) => faults.add(spec),
+    clearFaults: () => faults.clear(),
+    reset() {
+      state.reset();
+      log = [];
+      faults.clear();
+      if (limiter) limiter.clear();
+    },
+    mintToken: (mintOptions) => mintToken(state, now, mintOptions),
+    seedTokens: (count, seedOptions) => seedTokens(state, count, seedOptions),
+  };
+
+  async function handle(req, res) {
+    const { method } = req;
+    const queryAt = req.url.indexOf('?');
+    const path = queryAt === -1 ? req.url : req.url.slice(0, queryAt);
+    const query = new URLSearchParams(queryAt === -1 ? '' : req.url.slice(queryAt + 1));
+    const isHook = hooks && path.startsWith(HOOK_PREFIX);
+    let body = null;
+    let bodyError = null;
+    try {
+      body = await readBody(req, maxBodyBytes);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      bodyError = err;
+    }
+    if (!isHook) {
+      record({ method, path, query: Object.fromEntries(query), headers: { ...req.headers }, body, time: isoDate(now()) });
+      const fault = faults.take(method, path);
+      const env = { rateLimit: rateLimit || DEFAULT_RATE_LIMIT, now, signal: closing.signal };
+      if (fault && (await applyFault(fault, res, env))) return;
+    }
+    let rateHeaders = {};
+    let reply;
+    try {
+      if (bodyError) throw bodyError;
+      if (method === 'OPTIONS') {
+        reply = { status: 204, headers: PREFLIGHT_HEADERS };
+      } else if (isHook) {
+        reply = matchRoute(HOOK_ROUTES, method, path).handler({ emulator, body });
+      } else {
+        const { handler, params } = matchRoute(API_ROUTES, method, path);
+        const token = query.get('access_token');
+        const auth = token ? state.check(token) : null;
+        if (limiter && auth?.user) rateHeaders = limiter.hit(auth.user);
+        reply = handler({ state, params, query, body, auth, now, baseUrl: baseUrlOf(req) });
+      }
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      reply = errorReply(err);
+    }
+    send(res, { ...reply, headers: { ...rateHeaders, ...reply.headers } });
+  }
+
+  function record(entry) {
+    if (log.length >= REQUEST_LOG_LIMIT) log.shift();
+    log.push(entry);
+  }
+
+  // `Link` URLs use the origin the client used, so that they stay same-origin for it.
+  function baseUrlOf(req) {
+    const hostHeader = req.headers.host;
+    return hostHeader && HOST_HEADER.test(hostHeader) ? `http://${hostHeader}` : url;
+  }
+
+  return emulator;
+}
+
+// An unexpected error (a bug, a failed write of the data file, a client gone mid-request).
+function fail(res, err) {
+  if (res.headersSent || res.destroyed || err.name === 'AbortError' || err.code === 'ECONNRESET') {
+    res.destroy();
+    return;
+  }
+  console.error('mapbox-tokens-emulator:', err);
+  send(res, errorReply(new ApiError(500)));
+}
+
+function checkAccounts(accounts) {
+  const valid =
+    Array.isArray(accounts) &&
+    accounts.length > 0 &&
+    new Set(accounts).size === accounts.length &&
+    accounts.every((name) => typeof name === 'string' && /^[A-Za-z0-9_.-]+$/.test(name));
+  if (!valid) throw new TypeError('accounts must be a non-empty array of distinct usernames ([A-Za-z0-9_.-]+)');
+}
+
+function checkRateLimit(rateLimit) {
+  if (rateLimit === false) return;
+  const { limit, interval } = rateLimit;
+  if (!(Number.isInteger(limit) && limit > 0 && Number.isInteger(interval) && interval > 0)) {
+    throw new TypeError('rateLimit must be false or {limit, interval} with positive integers');
+  }
+}

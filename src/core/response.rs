@@ -1,0 +1,356 @@
+//! Reading what came back: statuses, error bodies, rate-limit headers and the pagination cursor.
+//! Success bodies are left to the platform's JSON parser.
+
+use super::error::{Error, ErrorKind, RateLimit};
+use super::json;
+use super::request::{Operation, Request};
+use super::token::redact;
+use super::url::{next_link, query_param, Origin};
+
+/// How a request ended without a usable response.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Failure {
+    /// Not 2xx.
+    Status {
+        /// The HTTP status.
+        status: u16,
+        /// The response body as text (empty if it could not be read).
+        body: String,
+        /// The `X-Rate-Limit-*` headers.
+        rate_limit: Option<RateLimit>,
+    },
+    /// 2xx, but the body was not JSON.
+    Decode {
+        /// The HTTP status.
+        status: u16,
+    },
+    /// The connection failed; `detail` is the platform's message.
+    Network {
+        /// What the platform said.
+        detail: String,
+    },
+    /// No answer within `ms` milliseconds.
+    Timeout {
+        /// The timeout in force.
+        ms: f64,
+    },
+    /// The caller's signal fired.
+    Aborted,
+}
+
+/// Reads the `X-Rate-Limit-*` headers through `header` (a case-insensitive lookup).
+pub fn rate_limit(header: impl Fn(&str) -> Option<String>) -> Option<RateLimit> {
+    let read = |name| {
+        header(name)
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|n| n.is_finite())
+    };
+    let rl = RateLimit {
+        limit: read("x-rate-limit-limit"),
+        interval: read("x-rate-limit-interval"),
+        reset: read("x-rate-limit-reset"),
+    };
+    (rl != RateLimit::default()).then_some(rl)
+}
+
+/// The `start` cursor of the next page named by a `Link` header, if it is on `origin`.
+pub fn next_start(link: Option<&str>, origin: &Origin) -> Option<String> {
+    next_target(link, origin)
+        .ok()
+        .flatten()
+        .and_then(|t| query_param(t, "start"))
+}
+
+/// The path and query of the next page named by a `Link` header: `Ok(None)` when there is none,
+/// an error when the link leads away from `origin` (it is not followed).
+pub fn next_target<'a>(link: Option<&'a str>, origin: &Origin) -> Result<Option<&'a str>, Error> {
+    let Some(uri) = link.and_then(next_link) else {
+        return Ok(None);
+    };
+    origin.strip(uri).map(Some).ok_or_else(|| Error {
+        kind: ErrorKind::Decode,
+        ..Error::invalid(
+            "listAllTokens stopped: the API's next-page link leads to another origin, and the access \
+             token is only ever sent to the configured origin.",
+        )
+    })
+}
+
+fn hint(op: Operation, status: u16, api_message: Option<&str>) -> String {
+    match status {
+        401 => "The access token is invalid, expired or revoked: check the accessToken option or MAPBOX_ACCESS_TOKEN.".into(),
+        404 if api_message.is_some_and(|m| m.eq_ignore_ascii_case("no such user")) => {
+            "The username does not match the access token's account: leave username out or use a token of that account.".into()
+        }
+        404 => {
+            let what = match op {
+                Operation::Update | Operation::Delete => "no token of the account has that authorizationId",
+                _ => "the account does not exist",
+            };
+            match op.required_scope() {
+                Some(scope) => format!("The access token may lack the {scope} scope, or {what}."),
+                None => format!("Perhaps {what}."),
+            }
+        }
+        422 => "The API refused the input; correct it and try again.".into(),
+        429 => "Too many requests: the Tokens API allows 100 per minute per account. Wait for the rate limit to reset and try again.".into(),
+        500 if op == Operation::ListTokens => {
+            "The API had an internal error; an invalid start cursor causes this, so use nextStart from a previous page.".into()
+        }
+        500..=599 => "The API had a server error; try again later.".into(),
+        _ => String::new(),
+    }
+}
+
+/// Turns a failure of `req` into the error the caller sees. `secrets` are strings (the access
+/// token) that must not appear in the result even where they do not look like tokens.
+pub fn error_for(req: &Request, origin: &Origin, failure: Failure, secrets: &[&str]) -> Error {
+    let op = req.op;
+    let name = op.name();
+    let (kind, message, status, api_message, rate_limit) = match failure {
+        Failure::Status { status, body, rate_limit } => {
+            let api_message = json::parse(&body)
+                .and_then(|v| v.get("message").and_then(|m| m.as_str().map(|m| redact(m, secrets))))
+                .filter(|m| !m.is_empty());
+            let mut message = format!("{name} failed: the API answered {status}");
+            if let Some(m) = &api_message {
+                message.push_str(&format!(" \"{m}\""));
+            }
+            message.push('.');
+            let hint = hint(op, status, api_message.as_deref());
+            if !hint.is_empty() {
+                message.push(' ');
+                message.push_str(&hint);
+            }
+            (ErrorKind::Http, message, Some(status), api_message, rate_limit)
+        }
+        Failure::Decode { status } => (
+            ErrorKind::Decode,
+            format!("{name} failed: the API answered {status} with a body that is not valid JSON. Try again; if it persists, the origin may not be a Tokens API."),
+            Some(status),
+            None,
+            None,
+        ),
+        Failure::Network { detail } => {
+            let detail = redact(detail.trim(), secrets);
+            let detail = if detail.is_empty() { String::new() } else { format!(" ({detail})") };
+            (
+                ErrorKind::Network,
+                format!("{name} failed: the request did not reach the API{detail}. Check the network connection and the origin."),
+                None,
+                None,
+                None,
+            )
+        }
+        Failure::Timeout { ms } => (
+            ErrorKind::Timeout,
+            format!("{name} failed: no answer within {ms} ms. Try again, or allow more time with the timeout option."),
+            None,
+            None,
+            None,
+        ),
+        Failure::Aborted => (ErrorKind::Aborted, format!("{name} was aborted by its signal."), None, None, None),
+    };
+    Error {
+        kind,
+        message: redact(&message, secrets),
+        status,
+        api_message,
+        method: Some(req.method()),
+        url: Some(req.redacted_url(origin)),
+        rate_limit,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::request::Config;
+
+    const TOKEN: &str = "sk.eyJ1IjoiZGVtbyIsImEiOiJjaWQifQ.c2lnbmF0dXJl";
+
+    fn config() -> Config {
+        Config {
+            origin: Origin::parse("https://api.mapbox.com").unwrap(),
+            access_token: TOKEN.into(),
+            username: Some("demo".into()),
+        }
+    }
+
+    fn status(status: u16, body: &str) -> Failure {
+        Failure::Status {
+            status,
+            body: body.into(),
+            rate_limit: None,
+        }
+    }
+
+    fn fail(req: &Request, failure: Failure) -> Error {
+        error_for(req, &config().origin, failure, &[TOKEN])
+    }
+
+    #[test]
+    fn http_errors_carry_status_api_message_method_and_a_redacted_url() {
+        let c = config();
+        let req = c.list_tokens(&Default::default()).unwrap();
+        let e = fail(&req, status(401, r#"{"message":"Unauthorized"}"#));
+        assert_eq!(e.kind, ErrorKind::Http);
+        assert_eq!(e.status, Some(401));
+        assert_eq!(e.api_message.as_deref(), Some("Unauthorized"));
+        assert_eq!(e.method, Some("GET"));
+        assert_eq!(
+            e.url.as_deref(),
+            Some("https://api.mapbox.com/tokens/v2/demo?access_token=[redacted]")
+        );
+        assert!(e.message.starts_with("listTokens failed: the API answered 401 \"Unauthorized\". The access token is invalid"), "{}", e.message);
+    }
+
+    #[test]
+    fn not_found_hints_name_the_missing_scope() {
+        let c = config();
+        let list = c.list_tokens(&Default::default()).unwrap();
+        assert!(fail(&list, status(404, r#"{"message":"Not Found"}"#))
+            .message
+            .contains("lack the tokens:read scope"));
+        let del = c.delete(&None, &Some("cid".into())).unwrap();
+        let e = fail(&del, status(404, r#"{"message":"Not Found"}"#));
+        assert!(
+            e.message.contains(
+                "lack the tokens:write scope, or no token of the account has that authorizationId"
+            ),
+            "{}",
+            e.message
+        );
+        let scopes = c.list_scopes(&None).unwrap();
+        assert!(fail(&scopes, status(404, ""))
+            .message
+            .contains("scopes:list"));
+        let e = fail(&list, status(404, r#"{"message":"No such user"}"#));
+        assert!(
+            e.message.contains("username does not match"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn other_statuses_get_useful_hints() {
+        let c = config();
+        let list = c.list_tokens(&Default::default()).unwrap();
+        assert!(
+            fail(&list, status(500, r#"{"message":"Internal Server Error"}"#))
+                .message
+                .contains("start cursor")
+        );
+        assert!(fail(&c.list_scopes(&None).unwrap(), status(503, "oops"))
+            .message
+            .contains("server error"));
+        let e = fail(
+            &list,
+            status(422, r#"{"message":"usage must be pk or sk"}"#),
+        );
+        assert_eq!(e.api_message.as_deref(), Some("usage must be pk or sk"));
+        assert!(e.message.contains("refused the input"));
+        let e = fail(&list, status(418, "not json"));
+        assert_eq!(
+            (e.api_message, e.message.as_str()),
+            (None, "listTokens failed: the API answered 418.")
+        );
+    }
+
+    #[test]
+    fn secrets_never_survive_into_messages() {
+        let c = config();
+        let other = "pk.eyJ1IjoieCJ9.c2ln";
+        let req = c.check_validity(Some(other.into()));
+        let body = format!(
+            r#"{{"message":"bad token {TOKEN} and {other} and raw {}"}}"#,
+            &TOKEN[3..]
+        );
+        let e = error_for(&req, &c.origin, status(400, &body), &[TOKEN, &TOKEN[3..]]);
+        for text in [
+            e.message.as_str(),
+            e.api_message.as_deref().unwrap(),
+            e.url.as_deref().unwrap(),
+        ] {
+            assert!(
+                !text.contains(TOKEN) && !text.contains(other) && !text.contains(&TOKEN[3..]),
+                "{text}"
+            );
+        }
+        let e = fail(
+            &req,
+            Failure::Network {
+                detail: format!("connect failed for {TOKEN}"),
+            },
+        );
+        assert!(!e.message.contains(TOKEN), "{}", e.message);
+        assert_eq!(e.kind, ErrorKind::Network);
+    }
+
+    #[test]
+    fn transport_failures_map_to_their_kinds() {
+        let c = config();
+        let req = c
+            .create(&crate::core::request::Create {
+                scopes: Some(vec!["styles:read".into()]),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(
+            fail(&req, Failure::Timeout { ms: 1500.0 }).kind,
+            ErrorKind::Timeout
+        );
+        assert!(fail(&req, Failure::Timeout { ms: 1500.0 })
+            .message
+            .contains("1500 ms"));
+        assert_eq!(fail(&req, Failure::Aborted).kind, ErrorKind::Aborted);
+        let e = fail(&req, Failure::Decode { status: 200 });
+        assert_eq!(
+            (e.kind, e.status, e.method),
+            (ErrorKind::Decode, Some(200), Some("POST"))
+        );
+    }
+
+    #[test]
+    fn reads_rate_limit_headers() {
+        let headers = |name: &str| match name {
+            "x-rate-limit-limit" => Some("100".to_string()),
+            "x-rate-limit-interval" => Some(" 60 ".to_string()),
+            "x-rate-limit-reset" => Some("1790000000".to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            rate_limit(headers),
+            Some(RateLimit {
+                limit: Some(100.0),
+                interval: Some(60.0),
+                reset: Some(1_790_000_000.0)
+            })
+        );
+        assert_eq!(rate_limit(|_| None), None);
+        assert_eq!(rate_limit(|_| Some("soon".into())), None);
+    }
+
+    #[test]
+    fn follows_next_links_only_on_the_origin() {
+        let o = config().origin;
+        let link = r#"<https://api.mapbox.com/tokens/v2/demo?limit=2&start=c%2Bd>; rel="next""#;
+        assert_eq!(next_start(Some(link), &o).as_deref(), Some("c+d"));
+        assert_eq!(
+            next_target(Some(link), &o).unwrap(),
+            Some("/tokens/v2/demo?limit=2&start=c%2Bd")
+        );
+        assert_eq!(next_target(None, &o).unwrap(), None);
+        assert_eq!(
+            next_target(Some(r#"<https://x/p>; rel="prev""#), &o).unwrap(),
+            None
+        );
+        let evil = r#"<https://evil.example/tokens/v2/demo?start=x>; rel="next""#;
+        assert_eq!(
+            next_target(Some(evil), &o).unwrap_err().kind,
+            ErrorKind::Decode
+        );
+        assert_eq!(next_start(Some(evil), &o), None);
+    }
+}

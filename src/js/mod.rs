@@ -1,0 +1,607 @@
+//! The JavaScript API: the only place with `#[wasm_bindgen]` exports. Doc comments here become
+//! the JSDoc of the generated `.d.ts`; the option and result types are declared in `types.d.ts`.
+
+mod options;
+mod values;
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use js_sys::{Array, Date, Math, Object, Promise, Reflect, Symbol};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+
+use crate::core::error::Error;
+use crate::core::request::{self, Config, Request};
+use crate::core::response::{self, Failure};
+use crate::core::retry;
+use crate::core::token;
+use crate::core::url::{Origin, DEFAULT_ORIGIN};
+use crate::transport::{self, Deadline, Reply};
+use options::Options;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = include_str!("types.d.ts");
+
+/// The timeout of a call when neither the call nor the client sets one.
+const DEFAULT_TIMEOUT_MS: f64 = 30_000.0;
+
+struct Client {
+    config: Config,
+    timeout_ms: f64,
+    retries: u32,
+}
+
+/// Per-call limits: `timeout` and `signal`.
+#[derive(Clone)]
+struct Call {
+    timeout_ms: f64,
+    signal: Option<JsValue>,
+}
+
+impl Client {
+    fn call(&self, o: &Options) -> Result<Call, Error> {
+        Ok(Call {
+            timeout_ms: o.timeout()?.unwrap_or(self.timeout_ms),
+            signal: o.signal()?,
+        })
+    }
+
+    /// Sends `req`, retrying what is safe to retry, and maps every failure to an [`Error`].
+    async fn execute(&self, req: &Request, call: &Call) -> Result<Reply, Error> {
+        let origin = &self.config.origin;
+        let fail =
+            |failure| response::error_for(req, origin, failure, &[&self.config.access_token]);
+        let deadline = Deadline::start(call.timeout_ms, call.signal.clone());
+        if let Some(stop) = deadline.expired() {
+            return Err(fail(stop));
+        }
+        let url = req.url(origin, &self.config.access_token);
+        let (mut attempt, mut unknown) = (0, false);
+        loop {
+            attempt += 1;
+            let failure =
+                match transport::send(&url, req.method(), req.body.as_deref(), &deadline).await {
+                    Ok(reply) => return Ok(reply),
+                    Err(failure) => failure,
+                };
+            if let Failure::Status { status, .. } = failure {
+                if retry::counts_as_deleted(req, status, unknown) {
+                    return Ok(Reply::deleted());
+                }
+            }
+            unknown |= retry::outcome_unknown(&failure);
+            let Some(ms) = retry::delay_before_retry(
+                req,
+                &failure,
+                attempt,
+                self.retries,
+                Math::random(),
+                Date::now(),
+            ) else {
+                return Err(fail(failure));
+            };
+            transport::sleep(ms, &deadline).await;
+            if let Some(stop) = deadline.expired() {
+                return Err(fail(stop));
+            }
+        }
+    }
+}
+
+/// A client for the [Mapbox Tokens API](https://docs.mapbox.com/api/accounts/tokens/).
+///
+/// ```js
+/// const tokens = new Tokens({ accessToken: 'sk.…' });   // or MAPBOX_ACCESS_TOKEN in Node
+/// const { data } = await tokens.listTokens({ limit: 10 });
+/// ```
+///
+/// Every method returns a promise of a {@link TokensResponse}, or rejects with a
+/// {@link MapboxError}. Invalid input rejects before anything is sent.
+#[wasm_bindgen]
+pub struct Tokens {
+    client: Rc<Client>,
+}
+
+fn env_var(name: &str) -> Option<String> {
+    let process = Reflect::get(&js_sys::global(), &"process".into()).ok()?;
+    let env = Reflect::get(&process, &"env".into()).ok()?;
+    Reflect::get(&env, &name.into())
+        .ok()?
+        .as_string()
+        .filter(|s| !s.is_empty())
+}
+
+fn new_client(options: &JsValue) -> Result<Client, Error> {
+    let o = Options::new(
+        options,
+        "new Tokens",
+        &["accessToken", "username", "origin", "timeout", "retries"],
+    )?;
+    let access_token = match o.string("accessToken")? {
+        Some(t) if t.is_empty() => return Err(Error::invalid("accessToken must be a non-empty string.")),
+        Some(t) => t,
+        None => env_var("MAPBOX_ACCESS_TOKEN").or_else(|| env_var("MapboxAccessToken")).ok_or_else(|| {
+            Error::invalid(
+                "No access token: pass new Tokens({ accessToken }) or, in Node, set MAPBOX_ACCESS_TOKEN \
+                 (or MapboxAccessToken) in the environment.",
+            )
+        })?,
+    };
+    let origin = Origin::parse(&o.string("origin")?.unwrap_or_else(|| DEFAULT_ORIGIN.into()))?;
+    let username = match o.string("username")? {
+        Some(u) if u.is_empty() => {
+            return Err(Error::invalid("username must be a non-empty string."))
+        }
+        Some(u) => Some(u),
+        None => token::parse_token(&access_token).ok().map(|info| info.user),
+    };
+    let retries = match o.number("retries")? {
+        None => retry::DEFAULT_RETRIES,
+        Some(n) if n.fract() == 0.0 && (0.0..=f64::from(retry::MAX_RETRIES)).contains(&n) => {
+            n as u32
+        }
+        Some(_) => {
+            return Err(Error::invalid(format!(
+                "retries must be a whole number from 0 to {}.",
+                retry::MAX_RETRIES
+            )))
+        }
+    };
+    let timeout_ms = o.timeout()?.unwrap_or(DEFAULT_TIMEOUT_MS);
+    Ok(Client {
+        config: Config {
+            origin,
+            access_token,
+            username,
+        },
+        timeout_ms,
+        retries,
+    })
+}
+
+impl Tokens {
+    /// Runs one request: options are read by `prepare` synchronously (a bad option rejects),
+    /// then the request is sent and its reply turned into a response object.
+    fn run(
+        &self,
+        options: &JsValue,
+        method: &'static str,
+        allowed: &[&str],
+        prepare: impl FnOnce(&Client, &Options) -> Result<Request, Error>,
+    ) -> Promise {
+        let client = self.client.clone();
+        let prepared = Options::new(options, method, allowed)
+            .and_then(|o| Ok((prepare(&client, &o)?, client.call(&o)?)));
+        let (req, call) = match prepared {
+            Ok(p) => p,
+            Err(e) => return values::rejected(e),
+        };
+        future_to_promise(async move {
+            let reply = client.execute(&req, &call).await.map_err(values::error)?;
+            let next_start = (req.op == request::Operation::ListTokens).then(|| {
+                response::next_start(reply.header("link").as_deref(), &client.config.origin)
+            });
+            Ok(values::response(reply, next_start))
+        })
+    }
+}
+
+const CALL: [&str; 2] = ["timeout", "signal"];
+
+fn keys(specific: &[&'static str]) -> Vec<&'static str> {
+    specific.iter().chain(CALL.iter()).copied().collect()
+}
+
+#[wasm_bindgen]
+impl Tokens {
+    /// Creates a client.
+    ///
+    /// - `accessToken`: the token that authorises requests; in Node, `MAPBOX_ACCESS_TOKEN` or
+    ///   `MapboxAccessToken` from the environment when left out. Managing tokens needs the
+    ///   `tokens:read` / `tokens:write` scopes (secret scopes: keep such tokens out of browsers).
+    /// - `username`: the account; by default the one named inside the access token.
+    /// - `origin`: the API origin, default `https://api.mapbox.com` (plain http only for loopback).
+    /// - `timeout`: milliseconds per call, default 30000.
+    /// - `retries`: how often a GET or DELETE is repeated after a 429, 5xx or network error
+    ///   (default 2). POST and PATCH are never repeated.
+    ///
+    /// @throws {MapboxError} with kind `InvalidInput` when there is no access token or an option is invalid.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_optional_param_type = "TokensOptions")] options: JsValue,
+    ) -> Result<Tokens, JsValue> {
+        new_client(&options)
+            .map(|client| Tokens {
+                client: Rc::new(client),
+            })
+            .map_err(values::error)
+    }
+
+    /// The account the client works on: the `username` option, else the access token's own.
+    /// `undefined` when neither names one (then only `checkValidity` works).
+    #[wasm_bindgen(getter)]
+    pub fn username(&self) -> Option<String> {
+        self.client.config.username.clone()
+    }
+
+    /// The API origin requests go to.
+    #[wasm_bindgen(getter)]
+    pub fn origin(&self) -> String {
+        self.client.config.origin.as_str().to_owned()
+    }
+
+    /// Lists the account's tokens, one page at a time (`GET /tokens/v2/{username}`).
+    /// Secret tokens come without their `token` string. `nextStart` is the cursor of the next page
+    /// (pass it as `start`), or `null` on the last page. Needs the `tokens:read` scope.
+    /// See https://docs.mapbox.com/api/accounts/tokens/#list-tokens
+    #[wasm_bindgen(js_name = listTokens, unchecked_return_type = "Promise<TokensResponse<Token[]> & { nextStart: string | null }>")]
+    pub fn list_tokens(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "ListTokensOptions")] options: JsValue,
+    ) -> Promise {
+        self.run(
+            &options,
+            "listTokens",
+            &keys(&["username", "default", "limit", "sortby", "start", "usage"]),
+            |c, o| c.config.list_tokens(&list_options(o)?),
+        )
+    }
+
+    /// Every token of the account, following the API's `Link: rel="next"` pages on the
+    /// configured origin: `for await (const token of tokens.listAllTokens()) { … }`.
+    #[wasm_bindgen(js_name = listAllTokens, unchecked_return_type = "AsyncIterableIterator<Token>")]
+    pub fn list_all_tokens(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "ListAllTokensOptions")] options: JsValue,
+    ) -> JsValue {
+        let prepared = Options::new(
+            &options,
+            "listAllTokens",
+            &keys(&["username", "default", "limit", "sortby", "usage"]),
+        )
+        .and_then(|o| {
+            Ok((
+                self.client.config.list_tokens(&list_options(&o)?)?,
+                self.client.call(&o)?,
+            ))
+        });
+        let (first, call, error) = match prepared {
+            Ok((req, call)) => (Some(req), call, None),
+            Err(e) => (
+                None,
+                Call {
+                    timeout_ms: 0.0,
+                    signal: None,
+                },
+                Some(e),
+            ),
+        };
+        let state = PageState {
+            client: self.client.clone(),
+            next: first,
+            buffer: VecDeque::new(),
+            call,
+            error,
+            pending: None,
+        };
+        TokenIterator::wrap(state)
+    }
+
+    /// Creates a temporary token (`tk.…`) that expires within an hour.
+    /// `expires`: seconds from now (0 < n ≤ 3600, default 3600), or a `Date` / ISO 8601 string at
+    /// most one hour ahead. Temporary tokens cannot be updated, deleted or URL-restricted.
+    /// Needs `tokens:write` and every requested scope. Resolves to `{ token, issued_at, expires, expires_in }`.
+    /// See https://docs.mapbox.com/api/accounts/tokens/#create-a-temporary-token
+    #[wasm_bindgen(js_name = createTempToken, unchecked_return_type = "Promise<TokensResponse<TemporaryToken>>")]
+    pub fn create_temp_token(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "CreateTempTokenOptions")] options: JsValue,
+    ) -> Promise {
+        self.run(
+            &options,
+            "createTempToken",
+            &keys(&["username", "scopes", "expires", "allowedUrls"]),
+            |c, o| {
+                let opts = request::CreateTempToken {
+                    username: o.string("username")?,
+                    scopes: o.strings("scopes")?,
+                    expires: o.expires()?,
+                    allowed_urls_given: !o.get("allowedUrls")?.is_undefined(),
+                };
+                c.config.create_temp_token(&opts, Date::now())
+            },
+        )
+    }
+
+    /// Creates a permanent token: public (`pk.…`) when every scope is public, secret (`sk.…`)
+    /// when any is secret (see `tokenUsageFor`). A secret token's string is only ever returned
+    /// here: store it now. Needs `tokens:write` and every requested scope.
+    /// See https://docs.mapbox.com/api/accounts/tokens/#create-a-token
+    #[wasm_bindgen(unchecked_return_type = "Promise<TokensResponse<Token>>")]
+    pub fn create(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "CreateTokenOptions")] options: JsValue,
+    ) -> Promise {
+        self.run(
+            &options,
+            "create",
+            &keys(&[
+                "username",
+                "scopes",
+                "note",
+                "allowedUrls",
+                "allowedApplications",
+                "resources",
+            ]),
+            |c, o| {
+                c.config.create(&request::Create {
+                    username: o.string("username")?,
+                    scopes: o.strings("scopes")?,
+                    note: o.string("note")?,
+                    allowed_urls: o.strings("allowedUrls")?,
+                    allowed_applications: o.applications("allowedApplications")?,
+                    resources: o.strings("resources")?,
+                })
+            },
+        )
+    }
+
+    /// Changes a token's note, scopes or restrictions; fields left out stay as they are, and
+    /// `allowedUrls: null` removes the URL restriction. `authorizationId` is the token's `id`.
+    /// A public token cannot gain secret scopes. Needs `tokens:write`.
+    /// See https://docs.mapbox.com/api/accounts/tokens/#update-a-token
+    #[wasm_bindgen(unchecked_return_type = "Promise<TokensResponse<Token>>")]
+    pub fn update(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "UpdateTokenOptions")] options: JsValue,
+    ) -> Promise {
+        let allowed = [
+            "username",
+            "authorizationId",
+            "scopes",
+            "note",
+            "allowedUrls",
+            "allowedApplications",
+            "resources",
+        ];
+        self.run(&options, "update", &keys(&allowed), |c, o| {
+            c.config.update(&request::Update {
+                username: o.string("username")?,
+                authorization_id: o.string("authorizationId")?,
+                scopes: o.strings("scopes")?,
+                note: o.string("note")?,
+                allowed_urls: o.patch_strings("allowedUrls")?,
+                allowed_applications: o.patch_applications("allowedApplications")?,
+                resources: o.patch_strings("resources")?,
+            })
+        })
+    }
+
+    /// Asks the API whether a token is valid: the client's own, or `accessToken` if given (no
+    /// new client needed). Any string is sent as it is and judged by the API, which always
+    /// answers 200 with `code`: `TokenValid`, `TokenMalformed`, `TokenInvalid`, `TokenExpired`
+    /// or `TokenRevoked`. Needs no scope.
+    /// See https://docs.mapbox.com/api/accounts/tokens/#retrieve-a-token
+    #[wasm_bindgen(js_name = checkValidity, unchecked_return_type = "Promise<TokensResponse<TokenValidation>>")]
+    pub fn check_validity(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "CheckValidityOptions")] options: JsValue,
+    ) -> Promise {
+        self.run(
+            &options,
+            "checkValidity",
+            &keys(&["accessToken"]),
+            |c, o| Ok(c.config.check_validity(o.string("accessToken")?)),
+        )
+    }
+
+    /// Lists the scopes the account can grant, `public: true` marking those a public token may
+    /// hold. Needs the `scopes:list` scope.
+    /// See https://docs.mapbox.com/api/accounts/tokens/#list-scopes
+    #[wasm_bindgen(js_name = listScopes, unchecked_return_type = "Promise<TokensResponse<Scope[]>>")]
+    pub fn list_scopes(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "ListScopesOptions")] options: JsValue,
+    ) -> Promise {
+        self.run(&options, "listScopes", &keys(&["username"]), |c, o| {
+            c.config.list_scopes(&o.string("username")?)
+        })
+    }
+
+    /// Deletes (revokes) a token by its `id`; resolves to status 204 with `data: null`. If an
+    /// attempt's outcome was unknown (network error, 5xx) and the retry finds the token gone
+    /// (404), the call counts it as deleted. Needs `tokens:write`.
+    /// See https://docs.mapbox.com/api/accounts/tokens/#delete-a-token
+    #[wasm_bindgen(unchecked_return_type = "Promise<TokensResponse<null>>")]
+    pub fn delete(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "DeleteTokenOptions")] options: JsValue,
+    ) -> Promise {
+        self.run(
+            &options,
+            "delete",
+            &keys(&["username", "authorizationId"]),
+            |c, o| {
+                c.config
+                    .delete(&o.string("username")?, &o.string("authorizationId")?)
+            },
+        )
+    }
+}
+
+fn list_options(o: &Options) -> Result<request::ListTokens, Error> {
+    Ok(request::ListTokens {
+        username: o.string("username")?,
+        default: o.bool("default")?,
+        limit: o.number("limit")?,
+        sortby: o.string("sortby")?,
+        start: o.string("start")?,
+        usage: o.string("usage")?,
+    })
+}
+
+struct PageState {
+    client: Rc<Client>,
+    next: Option<Request>,
+    buffer: VecDeque<JsValue>,
+    call: Call,
+    error: Option<Error>,
+    pending: Option<Promise>,
+}
+
+/// The async iterator returned by `listAllTokens`: yields tokens, fetching pages as needed.
+#[wasm_bindgen]
+pub struct TokenIterator {
+    state: Rc<RefCell<PageState>>,
+}
+
+fn iter_result(value: &JsValue, done: bool) -> JsValue {
+    let object = Object::new();
+    let _ = Reflect::set(&object, &"value".into(), value);
+    let _ = Reflect::set(&object, &"done".into(), &JsValue::from_bool(done));
+    object.into()
+}
+
+impl TokenIterator {
+    fn wrap(state: PageState) -> JsValue {
+        let value: JsValue = TokenIterator {
+            state: Rc::new(RefCell::new(state)),
+        }
+        .into();
+        // `Object(x)` returns `x`: a bound `Object` is a `[Symbol.asyncIterator]() { return this }`
+        // made without JavaScript source or a Rust closure.
+        let object_fn = Object::new().constructor();
+        let _ = Reflect::set(
+            &value,
+            &Symbol::async_iterator(),
+            &object_fn.bind1(&JsValue::NULL, &value),
+        );
+        value
+    }
+
+    async fn step(state: Rc<RefCell<PageState>>) -> Result<JsValue, JsValue> {
+        loop {
+            let (client, req, call) = {
+                let mut s = state.borrow_mut();
+                if let Some(token) = s.buffer.pop_front() {
+                    return Ok(iter_result(&token, false));
+                }
+                if let Some(e) = s.error.take() {
+                    s.next = None;
+                    return Err(values::error(e));
+                }
+                match s.next.take() {
+                    Some(req) => (s.client.clone(), req, s.call.clone()),
+                    None => return Ok(iter_result(&JsValue::UNDEFINED, true)),
+                }
+            };
+            let page = client.execute(&req, &call).await.and_then(|reply| {
+                let next =
+                    response::next_target(reply.header("link").as_deref(), &client.config.origin)?
+                        .map(|target| client.config.next_page(target));
+                let tokens = reply.data.dyn_into::<Array>().map_err(|_| {
+                    response::error_for(
+                        &req,
+                        &client.config.origin,
+                        Failure::Decode {
+                            status: reply.status,
+                        },
+                        &[],
+                    )
+                })?;
+                Ok((tokens, next))
+            });
+            let mut s = state.borrow_mut();
+            match page {
+                Ok((tokens, next)) => {
+                    s.buffer.extend(tokens.iter());
+                    s.next = next;
+                }
+                Err(e) => s.error = Some(e),
+            }
+        }
+    }
+}
+
+#[wasm_bindgen]
+impl TokenIterator {
+    /// The next token: `{ value: Token, done: false }`, or `{ value: undefined, done: true }`
+    /// after the last page. Calls made before the previous one settled wait their turn.
+    #[wasm_bindgen(unchecked_return_type = "Promise<IteratorResult<Token, undefined>>")]
+    pub fn next(&self) -> Promise {
+        let state = self.state.clone();
+        let previous = state.borrow_mut().pending.take();
+        let promise = future_to_promise(async move {
+            if let Some(previous) = previous {
+                let _ = JsFuture::from(previous).await;
+            }
+            TokenIterator::step(state).await
+        });
+        self.state.borrow_mut().pending = Some(promise.clone());
+        promise
+    }
+
+    /// Stops the iteration early (called by `break` in `for await`): no further page is fetched.
+    #[wasm_bindgen(
+        js_name = "return",
+        unchecked_return_type = "Promise<IteratorResult<Token, undefined>>"
+    )]
+    pub fn finish(&self) -> Promise {
+        let mut s = self.state.borrow_mut();
+        s.next = None;
+        s.buffer.clear();
+        Promise::resolve(&iter_result(&JsValue::UNDEFINED, true))
+    }
+}
+
+/// Decodes a token offline: `{ usage, user, authorization?, expires?, created?, scopes?, client? }`.
+/// It does not check the signature; use `checkValidity` for the API's verdict.
+/// @throws {MapboxError} with kind `InvalidInput` when the value is not a well-formed token.
+#[wasm_bindgen(js_name = parseToken, unchecked_return_type = "TokenInfo")]
+pub fn parse_token(
+    #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
+) -> Result<JsValue, JsValue> {
+    let text = token
+        .as_string()
+        .ok_or_else(|| values::error(Error::invalid("parseToken takes a token string.")))?;
+    token::parse_token(&text)
+        .map(values::token_info)
+        .map_err(values::error)
+}
+
+/// Which token `create({ scopes })` would make: `'pk'` when every scope is public, else `'sk'`.
+/// @throws {MapboxError} with kind `InvalidInput` unless `scopes` is a non-empty array of non-empty strings.
+#[wasm_bindgen(js_name = tokenUsageFor, unchecked_return_type = "'pk' | 'sk'")]
+pub fn token_usage_for(
+    #[wasm_bindgen(unchecked_param_type = "readonly string[]")] scopes: JsValue,
+) -> Result<JsValue, JsValue> {
+    let o = Object::new();
+    let _ = Reflect::set(&o, &"scopes".into(), &scopes);
+    let list = Options::new(&o, "tokenUsageFor", &["scopes"])
+        .and_then(|o| o.strings("scopes"))
+        .and_then(|s| s.ok_or_else(|| Error::invalid("scopes must be an array of strings.")))
+        .and_then(|s| request::token_usage_for(&s));
+    list.map(|usage| JsValue::from_str(usage.as_str()))
+        .map_err(values::error)
+}
+
+/// The scopes a public token may hold (`styles:tiles`, `styles:read`, `fonts:read`,
+/// `datasets:read`, `vision:read`); any other scope makes a token secret. Also exported as the
+/// constant `PUBLIC_SCOPES`.
+#[wasm_bindgen(js_name = publicScopes, unchecked_return_type = "string[]")]
+pub fn public_scopes() -> JsValue {
+    values::strings(&token::PUBLIC_SCOPES)
+}
+
+/// Whether `value` is a {@link MapboxError} thrown or rejected by this package.
+#[wasm_bindgen(js_name = isMapboxError, unchecked_return_type = "value is MapboxError")]
+pub fn is_mapbox_error(value: JsValue) -> bool {
+    value.is_instance_of::<js_sys::Error>()
+        && Reflect::get(&value, &"name".into())
+            .ok()
+            .and_then(|n| n.as_string())
+            .as_deref()
+            == Some("MapboxError")
+}

@@ -1,0 +1,227 @@
+/** Options of `new Tokens(options)`. */
+export interface TokensOptions {
+  /** The access token that authorises requests. In Node, `MAPBOX_ACCESS_TOKEN` or `MapboxAccessToken` from the environment when left out. */
+  accessToken?: string;
+  /** The account to work on; by default the one named inside the access token. */
+  username?: string;
+  /** The API origin, default `https://api.mapbox.com`. Plain `http` is accepted only for loopback hosts. */
+  origin?: string;
+  /** Milliseconds a call may take, retries included (default 30000). */
+  timeout?: number;
+  /** How often a GET or DELETE is repeated after a 429, 5xx or network error (0 to 10, default 2). POST and PATCH never are. */
+  retries?: number;
+}
+
+/** Limits every method accepts. */
+export interface CallOptions {
+  /** Milliseconds this call may take; overrides the client's `timeout`. Rejects with kind `Timeout`. */
+  timeout?: number;
+  /** Cancels the call when it aborts. Rejects with kind `Aborted`. */
+  signal?: AbortSignal;
+}
+
+/** Every method accepts `username` to work on another account than the token's own. */
+export interface AccountOptions extends CallOptions {
+  /** The account; default: the client's `username`. */
+  username?: string;
+}
+
+/** Filters of `listTokens`. See https://docs.mapbox.com/api/accounts/tokens/#list-tokens */
+export interface ListAllTokensOptions extends AccountOptions {
+  /** `true`: only the default public token; `false`: every token but it. */
+  default?: boolean;
+  /** The most tokens per page (a positive whole number). */
+  limit?: number;
+  /** Sort order. */
+  sortby?: 'created' | 'modified';
+  /** Only public (`pk`) or only secret (`sk`) tokens. */
+  usage?: 'pk' | 'sk';
+}
+
+/** Options of `listTokens`: the filters plus the page cursor. */
+export interface ListTokensOptions extends ListAllTokensOptions {
+  /** The cursor of the page to read: a previous response's `nextStart`. */
+  start?: string;
+}
+
+/** Options of `createTempToken`. See https://docs.mapbox.com/api/accounts/tokens/#create-a-temporary-token */
+export interface CreateTempTokenOptions extends AccountOptions {
+  /** The scopes, each held by the access token. Not empty. */
+  scopes: readonly string[];
+  /** Seconds from now (greater than 0, at most 3600; default 3600), or a `Date` / ISO 8601 string at most one hour ahead. */
+  expires?: number | Date | string;
+}
+
+/** An app allowed to use a token (a beta restriction). */
+export interface AllowedApplication {
+  /** For example `'iOS'` or `'android'`. */
+  platform: string;
+  /** The app's bundle id or package name. */
+  bundleId: string;
+}
+
+/** Options of `create`. See https://docs.mapbox.com/api/accounts/tokens/#create-a-token */
+export interface CreateTokenOptions extends AccountOptions {
+  /** The scopes, each held by the access token. Not empty: a token without scopes can never gain any. Any secret scope makes an `sk` token. */
+  scopes: readonly string[];
+  /** A description, at most 128 characters. */
+  note?: string;
+  /** URLs the token may be used from, at most 100. */
+  allowedUrls?: readonly string[];
+  /** Apps the token may be used from. */
+  allowedApplications?: readonly AllowedApplication[];
+  /** Resource restrictions. */
+  resources?: readonly string[];
+}
+
+/** Options of `update`: fields left out stay unchanged. See https://docs.mapbox.com/api/accounts/tokens/#update-a-token */
+export interface UpdateTokenOptions extends AccountOptions {
+  /** The token's `id` (not the token string). */
+  authorizationId: string;
+  /** The new scopes; they replace the old ones. A public token cannot gain secret scopes. */
+  scopes?: readonly string[];
+  /** The new note, at most 128 characters. */
+  note?: string;
+  /** New allowed URLs, or `null` to remove the restriction. */
+  allowedUrls?: readonly string[] | null;
+  /** New allowed apps, or `null` to remove the restriction. */
+  allowedApplications?: readonly AllowedApplication[] | null;
+  /** New resource restrictions, or `null` to remove them. */
+  resources?: readonly string[] | null;
+}
+
+/** Options of `checkValidity`. */
+export interface CheckValidityOptions extends CallOptions {
+  /** The token to check; default: the client's own. Sent as it is: the API judges it. */
+  accessToken?: string;
+}
+
+/** Options of `listScopes`. */
+export type ListScopesOptions = AccountOptions;
+
+/** Options of `delete`. */
+export interface DeleteTokenOptions extends AccountOptions {
+  /** The token's `id` (not the token string). */
+  authorizationId: string;
+}
+
+/** A token's metadata. See https://docs.mapbox.com/api/accounts/tokens/#the-token-object */
+export interface Token {
+  /** The token's id: what `update` and `delete` take as `authorizationId`. */
+  id: string;
+  /** Public, secret or temporary. */
+  usage: 'pk' | 'sk' | 'tk';
+  /** Always `'api'`. */
+  client: string;
+  /** Whether this is the account's default public token. */
+  default: boolean;
+  /** The scopes granted. */
+  scopes: string[];
+  /** The description. */
+  note?: string | null;
+  /** When it was created (ISO 8601). */
+  created: string;
+  /** When it was last changed (ISO 8601). */
+  modified: string;
+  /** URL restrictions; absent when there are none. */
+  allowedUrls?: string[];
+  /** App restrictions, where the account has them. */
+  allowedApplications?: AllowedApplication[];
+  /** The token string. Secret tokens have it only in the response of `create`. */
+  token?: string;
+}
+
+/** The result of `createTempToken`. */
+export interface TemporaryToken {
+  /** The token string, `tk.…`. */
+  token: string;
+  /** When it was issued (ISO 8601). */
+  issued_at?: string;
+  /** When it expires (ISO 8601). */
+  expires?: string;
+  /** Seconds it lives. */
+  expires_in?: number;
+}
+
+/** The API's verdict on a token. See https://docs.mapbox.com/api/accounts/tokens/#retrieve-a-token */
+export interface TokenValidation {
+  /** `TokenValid`, or why the token is not valid. */
+  code: 'TokenValid' | 'TokenMalformed' | 'TokenInvalid' | 'TokenExpired' | 'TokenRevoked';
+  /** What the API read from the token, when it could parse it. */
+  token?: {
+    usage: 'pk' | 'sk' | 'tk';
+    user: string;
+    /** The token id (pk and sk). */
+    authorization?: string;
+    /** Expiry (tk, ISO 8601). */
+    expires?: string;
+    /** Issue time (tk, ISO 8601). */
+    created?: string;
+    /** Scopes (tk). */
+    scopes?: string[];
+    client?: string;
+  };
+}
+
+/** A scope the account can grant. See https://docs.mapbox.com/api/accounts/tokens/#list-scopes */
+export interface Scope {
+  /** For example `'styles:read'`. */
+  id: string;
+  description: string;
+  /** `true` for scopes a public token may hold; absent for secret scopes. */
+  public?: boolean;
+}
+
+/** What every method resolves to: like a fetch `Response`, with the body already parsed. */
+export interface TokensResponse<T> {
+  /** The HTTP status (200, or 204 for `delete`). */
+  status: number;
+  /** Always `true`: failures reject with a `MapboxError` instead. */
+  ok: true;
+  /** The response headers. */
+  headers: Headers;
+  /** The parsed body (`null` for 204). */
+  data: T;
+  /** A promise of `data`, so that `(await tokens.listTokens()).json()` reads like the fetch API. */
+  json(): Promise<T>;
+}
+
+/** What `parseToken` reads from a token without asking the API. */
+export interface TokenInfo {
+  usage: 'pk' | 'sk' | 'tk';
+  /** The account's username. */
+  user: string;
+  /** The token id (pk and sk). */
+  authorization?: string;
+  /** When a temporary token expires. */
+  expires?: Date;
+  /** When a temporary token was issued. */
+  created?: Date;
+  /** A temporary token's scopes. */
+  scopes?: string[];
+  /** A temporary token's client, e.g. `'api'`. */
+  client?: string;
+}
+
+/** The broad cause of a `MapboxError`. */
+export type MapboxErrorKind = 'InvalidInput' | 'Http' | 'Network' | 'Timeout' | 'Aborted' | 'Decode';
+
+/**
+ * Every failure: a real `Error` (with a stack) whose `name` is `'MapboxError'`. Test with `isMapboxError`.
+ * Its `message` says what failed, why, and what to do. No field ever contains an access token.
+ */
+export interface MapboxError extends Error {
+  name: 'MapboxError';
+  /** `InvalidInput`: refused before sending; `Http`: non-2xx answer; `Network`, `Timeout`, `Aborted`; `Decode`: a 2xx body that could not be read. */
+  kind: MapboxErrorKind;
+  /** The HTTP status, for `Http` and `Decode` errors. */
+  status?: number;
+  /** The API's own message (its `{"message": …}` body), when it sent one. */
+  apiMessage?: string;
+  /** The request's method, once a request was made. */
+  method?: string;
+  /** The request's URL with the access token replaced by `[redacted]`. */
+  url?: string;
+  /** The `X-Rate-Limit-*` headers of the failed response, where sent (`reset` is in Unix seconds). */
+  rateLimit?: { limit?: number; interval?: number; reset?: number };
+}

@@ -1,0 +1,107 @@
+//! JavaScript values made from core results: response objects, `MapboxError`s and decoded tokens.
+
+use js_sys::{Array, Date, Function, Object, Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::core::error::Error;
+use crate::core::token::TokenInfo;
+use crate::transport::Reply;
+
+fn set(target: &Object, key: &str, value: &JsValue) {
+    let _ = Reflect::set(target, &JsValue::from_str(key), value);
+}
+
+thread_local! {
+    /// `Promise.resolve`, bound per response to make `json()` without any JS source or closure.
+    static PROMISE_RESOLVE: (JsValue, Function) = {
+        let ctor: JsValue = Promise::resolve(&JsValue::NULL).constructor().into();
+        let resolve = Reflect::get(&ctor, &"resolve".into()).unwrap_or(JsValue::UNDEFINED).unchecked_into();
+        (ctor, resolve)
+    };
+}
+
+/// `{ status, ok, headers, data, json() }`, plus `nextStart` for list responses.
+pub fn response(reply: Reply, next_start: Option<Option<String>>) -> JsValue {
+    let object = Object::new();
+    set(&object, "status", &JsValue::from(reply.status));
+    set(&object, "ok", &JsValue::TRUE);
+    set(&object, "headers", &reply.headers);
+    set(&object, "data", &reply.data);
+    let json = PROMISE_RESOLVE.with(|(ctor, resolve)| resolve.bind1(ctor, &reply.data));
+    set(&object, "json", &json);
+    if let Some(next) = next_start {
+        set(
+            &object,
+            "nextStart",
+            &next.map_or(JsValue::NULL, |s| JsValue::from_str(&s)),
+        );
+    }
+    object.into()
+}
+
+/// A real `Error` named `MapboxError` with `kind`, and where known `status`, `apiMessage`,
+/// `method`, `url` and `rateLimit`.
+pub fn error(e: Error) -> JsValue {
+    let js = js_sys::Error::new(&e.message);
+    js.set_name("MapboxError");
+    set(&js, "kind", &JsValue::from_str(e.kind.as_str()));
+    if let Some(status) = e.status {
+        set(&js, "status", &JsValue::from(status));
+    }
+    if let Some(m) = &e.api_message {
+        set(&js, "apiMessage", &JsValue::from_str(m));
+    }
+    if let Some(method) = e.method {
+        set(&js, "method", &JsValue::from_str(method));
+    }
+    if let Some(url) = &e.url {
+        set(&js, "url", &JsValue::from_str(url));
+    }
+    if let Some(rl) = e.rate_limit {
+        let object = Object::new();
+        let number = |n: Option<f64>| n.map_or(JsValue::UNDEFINED, JsValue::from);
+        set(&object, "limit", &number(rl.limit));
+        set(&object, "interval", &number(rl.interval));
+        set(&object, "reset", &number(rl.reset));
+        set(&js, "rateLimit", &object);
+    }
+    js.into()
+}
+
+/// A rejected promise carrying `e`.
+pub fn rejected(e: Error) -> Promise {
+    Promise::reject(&error(e))
+}
+
+/// `{ usage, user, authorization?, expires?, created?, scopes?, client? }`.
+pub fn token_info(info: TokenInfo) -> JsValue {
+    let object = Object::new();
+    set(&object, "usage", &JsValue::from_str(info.usage.as_str()));
+    set(&object, "user", &JsValue::from_str(&info.user));
+    if let Some(a) = &info.authorization {
+        set(&object, "authorization", &JsValue::from_str(a));
+    }
+    let date = |ms: i64| Date::new(&JsValue::from(ms as f64)).into();
+    if let Some(ms) = info.expires_ms {
+        set(&object, "expires", &date(ms));
+    }
+    if let Some(ms) = info.created_ms {
+        set(&object, "created", &date(ms));
+    }
+    if let Some(scopes) = &info.scopes {
+        set(&object, "scopes", &strings(scopes));
+    }
+    if let Some(client) = &info.client {
+        set(&object, "client", &JsValue::from_str(client));
+    }
+    object.into()
+}
+
+/// A JS array of strings.
+pub fn strings<S: AsRef<str>>(items: &[S]) -> JsValue {
+    items
+        .iter()
+        .map(|s| JsValue::from_str(s.as_ref()))
+        .collect::<Array>()
+        .into()
+}

@@ -1,0 +1,193 @@
+//! The only file that touches web-sys: one HTTP exchange through the platform's global `fetch`
+//! (never `window.fetch`, which Node and workers lack), plus the timer the retry loop sleeps on.
+
+use js_sys::{Array, Function, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortSignal, Headers, RequestInit, Response};
+
+use crate::core::error::RateLimit;
+use crate::core::response::{self, Failure};
+
+#[wasm_bindgen]
+extern "C" {
+    /// The global `fetch`, called with a URL string and an init object (the cheapest form).
+    #[wasm_bindgen(js_name = fetch)]
+    fn global_fetch(input: &str, init: &RequestInit) -> Promise;
+
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(handler: &Function, ms: f64) -> JsValue;
+
+    /// `AbortSignal.timeout(ms)`: aborts with a `TimeoutError` after `ms`, with no JS closure.
+    #[wasm_bindgen(js_namespace = AbortSignal, js_name = timeout)]
+    fn abort_signal_timeout(ms: f64) -> AbortSignal;
+
+    /// `AbortSignal.any(signals)`: aborts when any of them does.
+    #[wasm_bindgen(js_namespace = AbortSignal, js_name = any)]
+    fn abort_signal_any(signals: &Array) -> AbortSignal;
+}
+
+/// A 2xx answer: status, headers and the parsed body (`null` for 204).
+pub struct Reply {
+    /// The HTTP status.
+    pub status: u16,
+    /// The response headers.
+    pub headers: Headers,
+    /// The body as parsed by `Response.json()`, or `null` when there is none.
+    pub data: JsValue,
+}
+
+/// Whether `value` is an `AbortSignal`.
+pub fn is_abort_signal(value: &JsValue) -> bool {
+    value.is_instance_of::<AbortSignal>()
+}
+
+impl Reply {
+    /// The answer a repeated DELETE stands for when its token is already gone: 204, no body.
+    pub fn deleted() -> Reply {
+        Reply {
+            status: 204,
+            headers: Headers::new().unwrap_or_else(|_| JsValue::UNDEFINED.unchecked_into()),
+            data: JsValue::NULL,
+        }
+    }
+
+    /// A header's value (case-insensitive name).
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers.get(name).ok().flatten()
+    }
+}
+
+/// The deadline and the caller's signal that bound one call, across all its attempts.
+pub struct Deadline {
+    timeout_ms: f64,
+    timer: AbortSignal,
+    user: Option<AbortSignal>,
+    combined: AbortSignal,
+}
+
+impl Deadline {
+    /// Starts the clock: the call fails with `Timeout` after `timeout_ms`, or `Aborted` when
+    /// `user` fires.
+    pub fn start(timeout_ms: f64, user: Option<JsValue>) -> Deadline {
+        let user: Option<AbortSignal> = user.map(JsCast::unchecked_into);
+        let timer = abort_signal_timeout(timeout_ms);
+        let combined = match &user {
+            Some(user) => abort_signal_any(&Array::of2(user, &timer)),
+            None => timer.clone(),
+        };
+        Deadline {
+            timeout_ms,
+            timer,
+            user,
+            combined,
+        }
+    }
+
+    /// Why the call must stop now, if it must.
+    pub fn expired(&self) -> Option<Failure> {
+        if self.user.as_ref().is_some_and(AbortSignal::aborted) {
+            Some(Failure::Aborted)
+        } else if self.timer.aborted() {
+            Some(Failure::Timeout {
+                ms: self.timeout_ms,
+            })
+        } else {
+            None
+        }
+    }
+
+    fn failure(&self, error: &JsValue, default: impl FnOnce(String) -> Failure) -> Failure {
+        self.expired().unwrap_or_else(|| {
+            let detail = Reflect::get(error, &"message".into())
+                .ok()
+                .and_then(|m| m.as_string());
+            default(detail.unwrap_or_default())
+        })
+    }
+}
+
+fn json_headers() -> JsValue {
+    let headers = Object::new();
+    let _ = Reflect::set(&headers, &"Content-Type".into(), &"application/json".into());
+    headers.into()
+}
+
+/// Sends one request and reads its answer. Every way it can end maps to a [`Failure`] or a [`Reply`].
+pub async fn send(
+    url: &str,
+    method: &str,
+    body: Option<&str>,
+    deadline: &Deadline,
+) -> Result<Reply, Failure> {
+    let init = RequestInit::new();
+    init.set_method(method);
+    init.set_signal(Some(&deadline.combined));
+    if let Some(body) = body {
+        init.set_headers(&json_headers());
+        init.set_body(&JsValue::from_str(body));
+    }
+    let response: Response = match JsFuture::from(global_fetch(url, &init)).await {
+        Ok(value) => value.unchecked_into(),
+        Err(error) => return Err(deadline.failure(&error, |detail| Failure::Network { detail })),
+    };
+    let status = response.status();
+    let headers = response.headers();
+    if !(200..300).contains(&status) {
+        let body = match response.text() {
+            Ok(promise) => JsFuture::from(promise)
+                .await
+                .ok()
+                .and_then(|t| t.as_string()),
+            Err(_) => None,
+        };
+        if let Some(stop) = deadline.expired() {
+            return Err(stop);
+        }
+        let rate_limit: Option<RateLimit> =
+            response::rate_limit(|name| headers.get(name).ok().flatten());
+        return Err(Failure::Status {
+            status,
+            body: body.unwrap_or_default(),
+            rate_limit,
+        });
+    }
+    if status == 204 || status == 205 {
+        return Ok(Reply {
+            status,
+            headers,
+            data: JsValue::NULL,
+        });
+    }
+    let parsed = match response.json() {
+        Ok(promise) => JsFuture::from(promise).await,
+        Err(error) => Err(error),
+    };
+    match parsed {
+        Ok(data) => Ok(Reply {
+            status,
+            headers,
+            data,
+        }),
+        Err(error) => Err(deadline.failure(&error, |detail| {
+            if error.is_instance_of::<js_sys::SyntaxError>() {
+                Failure::Decode { status }
+            } else {
+                Failure::Network {
+                    detail: format!("the response body was cut short: {detail}"),
+                }
+            }
+        })),
+    }
+}
+
+/// Waits `ms` milliseconds (or less, when the deadline passes first).
+pub async fn sleep(ms: f64, deadline: &Deadline) {
+    let promise = Promise::new(&mut |resolve, _reject| {
+        let _ = set_timeout(&resolve, ms);
+        let _ = deadline
+            .combined
+            .add_event_listener_with_callback("abort", &resolve);
+    });
+    let _ = JsFuture::from(promise).await;
+}
