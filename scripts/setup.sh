@@ -123,13 +123,12 @@ cargo_install() { # crate version expected-`--version`-output binary
   if have "$bin" && [ "$("$bin" --version 2>/dev/null)" = "$want" ]; then return 0; fi
   say "cargo install $crate@$ver"
   # Some locked dependencies of these tools are absent from the registry mirror: fall back to unlocked.
-  cargo install -q "$crate" --version "=$ver" --locked --force 2>/dev/null \
-    || cargo install -q "$crate" --version "=$ver" --force
+  (cd / && env -u RUSTUP_TOOLCHAIN cargo install -q "$crate" --version "=$ver" --locked --force 2>/dev/null) \
+    || (cd / && env -u RUSTUP_TOOLCHAIN cargo install -q "$crate" --version "=$ver" --force)
   INSTALLED+=("cargo:$crate@$ver")
 }
-( unset RUSTUP_TOOLCHAIN; cd /
-  cargo_install wasm-bindgen-cli "$WBV" "wasm-bindgen $WBV" wasm-bindgen
-  cargo_install wasm-pack "$WASM_PACK_VERSION" "wasm-pack $WASM_PACK_VERSION" wasm-pack )
+cargo_install wasm-bindgen-cli "$WBV" "wasm-bindgen $WBV" wasm-bindgen
+cargo_install wasm-pack "$WASM_PACK_VERSION" "wasm-pack $WASM_PACK_VERSION" wasm-pack
 
 # ------------------------------------------------------------------ 4. wasm-opt from npm binaryen
 if ! "$BINARYEN_PREFIX/bin/wasm-opt" --version 2>/dev/null | grep -q "version ${BINARYEN_NPM_VERSION%%.*}\b"; then

@@ -9,10 +9,12 @@
 //! - `transport` (wasm32 only): the one file that touches web-sys; it calls the global `fetch`.
 //! - `js` (wasm32 only): the one file with `#[wasm_bindgen]` exports, the JavaScript API.
 #![warn(missing_docs)]
+// Errors are rare and built once per failed call; boxing them would only add indirection.
+#![allow(clippy::result_large_err)]
 
 pub mod core;
 
 #[cfg(target_arch = "wasm32")]
-mod js;
+pub mod js;
 #[cfg(target_arch = "wasm32")]
 mod transport;

@@ -1,5 +1,6 @@
 //! The JavaScript API: the only place with `#[wasm_bindgen]` exports. Doc comments here become
 //! the JSDoc of the generated `.d.ts`; the option and result types are declared in `types.d.ts`.
+//! Public to Rust only so that the wasm test suites can drive it exactly as JavaScript does.
 
 mod options;
 mod values;

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Builds pkg/: one npm package "mapbox-tokens" holding the wasm-pack builds for bundlers
+# (pkg/bundler), Node (pkg/node, CommonJS) and plain ES-module pages (pkg/web), the emulator,
+# the README and a hand-written package.json with an exports map. Run scripts/setup.sh first.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+# shellcheck disable=SC1091
+. .toolchain/env.sh
+[ -n "${WASM_RUSTUP_TOOLCHAIN:-}" ] && export RUSTUP_TOOLCHAIN=$WASM_RUSTUP_TOOLCHAIN
+PROFILE=${PROFILE:-release}
+
+rm -rf pkg
+for pair in bundler:bundler nodejs:node web:web; do
+  target=${pair%%:*} dir=pkg/${pair##*:}
+  wasm-pack -q build --"$PROFILE" --no-pack --target "$target" --out-dir "$dir" --out-name mapbox_tokens 2>&1 \
+    | grep -v '^\[INFO\]' || true
+  [ -f "$dir/mapbox_tokens_bg.wasm" ] || { echo "build-pkg: wasm-pack build --target $target failed" >&2; exit 1; }
+  rm -f "$dir/.gitignore"
+done
+# The Node build is CommonJS; name it .cjs so it loads as such inside this "type": "module" package.
+mv pkg/node/mapbox_tokens.js pkg/node/mapbox_tokens.cjs
+sed -i 's#\./mapbox_tokens\.js#./mapbox_tokens.cjs#g' pkg/node/mapbox_tokens.d.ts 2>/dev/null || true
+
+# PUBLIC_SCOPES as a constant in every entry point, taken from the Rust core through the Node build.
+scopes=$(node -p "JSON.stringify(require('./pkg/node/mapbox_tokens.cjs').publicScopes())")
+for d in bundler web; do
+  printf '\n/** The scopes a public token may hold; any other scope makes a token secret. */\nexport const PUBLIC_SCOPES = Object.freeze(%s);\n' "$scopes" >> "pkg/$d/mapbox_tokens.js"
+done
+printf '\nexports.PUBLIC_SCOPES = Object.freeze(%s);\n' "$scopes" >> pkg/node/mapbox_tokens.cjs
+for d in bundler node web; do
+  printf '\n/** The scopes a public token may hold; any other scope makes a token secret. */\nexport const PUBLIC_SCOPES: readonly string[];\n' >> "pkg/$d/mapbox_tokens.d.ts"
+done
+
+version=$(awk -F'"' '/^version = /{print $2; exit}' Cargo.toml)
+node -e '
+  const fs = require("fs");
+  const p = JSON.parse(fs.readFileSync("npm/package.json", "utf8"));
+  p.version = process.argv[1];
+  fs.writeFileSync("pkg/package.json", JSON.stringify(p, null, 2) + "\n");
+' "$version"
+cp README.md pkg/
+[ -f LICENSE ] && cp LICENSE pkg/
+mkdir -p pkg/emulator
+cp -r emulator/index.mjs emulator/cli.mjs emulator/lib emulator/README.md pkg/emulator/
+echo "build-pkg: pkg/ $(du -sh pkg | cut -f1), wasm gzip: $(for d in bundler node web; do printf '%s=%s ' $d "$(gzip -9c pkg/$d/mapbox_tokens_bg.wasm | wc -c)"; done)"
