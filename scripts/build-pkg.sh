@@ -29,6 +29,8 @@ for d in bundler web; do
 done
 printf '\nexports.PUBLIC_SCOPES = Object.freeze(%s);\n' "$scopes" >> pkg/node/mapbox_tokens.cjs
 for d in bundler node web; do
+  # `[Symbol.dispose]()` needs TypeScript's esnext.disposable lib; keep the types usable with any lib.
+  sed -i '/\[Symbol\.dispose\]()/d' "pkg/$d/mapbox_tokens.d.ts"
   printf '\n/** The scopes a public token may hold; any other scope makes a token secret. */\nexport const PUBLIC_SCOPES: readonly string[];\n' >> "pkg/$d/mapbox_tokens.d.ts"
 done
 

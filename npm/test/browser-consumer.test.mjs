@@ -1,0 +1,78 @@
+// The package in headless Chromium: a plain ES-module page loading the ./web build, and the
+// default (bundler) build bundled by webpack from an installed tarball. Both call the emulator
+// cross-origin with real fetch.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { installPackedPackage, startEmulator, launchChromium, serveStatic, PKG, ROOT } from './helpers.mjs';
+
+let emulator, browser;
+before(async () => {
+  emulator = await startEmulator({ rateLimit: false });
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+  await emulator?.close();
+});
+
+/** Opens `url` and waits for the page to publish `window.result` (or an error). */
+async function resultOf(url) {
+  const page = await browser.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(String(e)));
+  await page.goto(url);
+  await page.waitForFunction(() => window.result !== undefined, null, { timeout: 20_000 }).catch(() => {});
+  const result = await page.evaluate(() => window.result);
+  await page.close();
+  assert.deepEqual(problems, []);
+  return result;
+}
+
+const PROBE = (origin, token) => `
+  const tokens = new Tokens({ accessToken: ${JSON.stringify(token)}, origin: ${JSON.stringify(origin)} });
+  tokens.checkValidity().then(
+    (r) => { window.result = { status: r.status, code: r.data.code, user: tokens.username }; },
+    (e) => { window.result = { error: e.message }; });
+`;
+
+test('a plain ES-module page loading pkg/web reaches checkValidity()', async () => {
+  const site = join(ROOT, 'artifacts', 'web-page');
+  mkdirSync(site, { recursive: true });
+  writeFileSync(join(site, 'index.html'), `<!doctype html><script type="module">
+    import init, { Tokens } from '/pkg/web/mapbox_tokens.js';
+    await init();
+    ${PROBE(emulator.url, emulator.adminToken)}
+  </script>`);
+  const server = await serveStatic(ROOT);
+  try {
+    const result = await resultOf(`${server.url}/artifacts/web-page/index.html`);
+    assert.deepEqual(result, { status: 200, code: 'TokenValid', user: emulator.username });
+  } finally {
+    await server.close();
+  }
+});
+
+test('webpack bundles the installed package for the browser, and it reaches checkValidity()', async () => {
+  const project = installPackedPackage();
+  writeFileSync(join(project, 'entry.js'), `import { Tokens } from 'mapbox-tokens';\n${PROBE(emulator.url, emulator.adminToken)}`);
+  const webpack = (await import('webpack')).default;
+  const stats = await new Promise((resolve, reject) => webpack({
+    mode: 'production',
+    context: project,
+    entry: './entry.js',
+    output: { path: join(project, 'dist'), filename: 'main.js' },
+    experiments: { asyncWebAssembly: true },
+    performance: { hints: false },
+  }, (err, s) => (err ? reject(err) : resolve(s))));
+  assert.ok(!stats.hasErrors(), stats.toString('errors-only'));
+  writeFileSync(join(project, 'dist', 'index.html'), '<!doctype html><script src="main.js"></script>');
+  const server = await serveStatic(join(project, 'dist'));
+  try {
+    const result = await resultOf(`${server.url}/index.html`);
+    assert.deepEqual(result, { status: 200, code: 'TokenValid', user: emulator.username });
+  } finally {
+    await server.close();
+  }
+});
