@@ -143,10 +143,14 @@ export async function startEmulator(options = {}) {
       const env = { rateLimit: rateLimit || DEFAULT_RATE_LIMIT, now, signal: closing.signal };
       if (fault && (await applyFault(fault, res, env))) return;
     }
+    send(res, bodyError ? errorReply(bodyError) : respond(req, { method, path, query, body, isHook }));
+  }
+
+  // The reply to a request, errors included, with the rate-limit headers of its account.
+  function respond(req, { method, path, query, body, isHook }) {
     let rateHeaders = {};
     let reply;
     try {
-      if (bodyError) throw bodyError;
       if (method === 'OPTIONS') {
         reply = { status: 204, headers: PREFLIGHT_HEADERS };
       } else if (isHook) {
@@ -162,7 +166,7 @@ export async function startEmulator(options = {}) {
       if (!(err instanceof ApiError)) throw err;
       reply = errorReply(err);
     }
-    send(res, { ...reply, headers: { ...rateHeaders, ...reply.headers } });
+    return { ...reply, headers: { ...rateHeaders, ...reply.headers } };
   }
 
   function record(entry) {

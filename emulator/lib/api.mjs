@@ -5,8 +5,8 @@ import { ApiError, parseJsonObject } from './http.mjs';
 import { SCOPES, isKnownScope, isPublicScope } from './scopes.mjs';
 import { isoDate } from './tokens.mjs';
 
-/** Page size of a list request without `limit`. */
-export const DEFAULT_PAGE_SIZE = 100;
+// Page size of a list request without `limit`.
+const DEFAULT_PAGE_SIZE = 100;
 const MAX_ALLOWED_URLS = 100;
 const MAX_NOTE_LENGTH = 128;
 const HOUR_MS = 3600 * 1000;

@@ -11,7 +11,7 @@ import { ApiError } from './http.mjs';
  * @param {number} resetMs when the window ends, in milliseconds
  * @returns {Record<string, string>}
  */
-export function rateLimitHeaders({ limit, interval }, resetMs) {
+function rateLimitHeaders({ limit, interval }, resetMs) {
   return {
     'x-rate-limit-interval': String(interval),
     'x-rate-limit-limit': String(limit),

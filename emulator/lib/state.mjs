@@ -54,7 +54,7 @@ export class State {
     const data = saved ?? {
       version: VERSION,
       secret: secret ?? newSecret(),
-      accounts,
+      accounts: [...accounts],
       admin: { username: accounts[0], id: newId(now()) },
       tokens: [],
       revoked: [],
@@ -64,6 +64,13 @@ export class State {
     return state;
   }
 
+  /**
+   * Wraps loaded or fresh data; use {@link State.open}.
+   * @param {{version: number, secret: string, accounts: string[], admin: {username: string, id: string},
+   *   tokens: StoredToken[], revoked: string[]}} data
+   * @param {() => number} now clock in milliseconds
+   * @param {string} [file] where to persist
+   */
   constructor(data, now, file) {
     this.#data = { version: data.version, secret: data.secret, accounts: data.accounts, admin: data.admin };
     this.#accounts = new Set(data.accounts);

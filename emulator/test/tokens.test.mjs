@@ -23,8 +23,8 @@ test('decodeToken accepts its own tokens and tells a foreign signature apart', (
   const token = encodeToken(SECRET, 'sk', { u: 'demo', a: 'cabc' });
   assert.deepEqual(decodeToken(SECRET, token), { usage: 'sk', payload: { u: 'demo', a: 'cabc' }, signatureValid: true });
   assert.equal(decodeToken('another-secret', token).signatureValid, false);
-  const tampered = token.replace('.sk', '').replace(/^sk/, 'pk');
-  assert.equal(decodeToken(SECRET, tampered).signatureValid, false);
+  const headerSwapped = `pk${token.slice(2)}`;
+  assert.equal(decodeToken(SECRET, headerSwapped).signatureValid, false);
 });
 
 test('decodeToken returns null for strings that cannot be parsed', () => {
