@@ -37,6 +37,7 @@ if [ "${1:-}" != lint ]; then
   step "build pkg/" bash scripts/build-pkg.sh
   step "package (node:test)" node --test --test-concurrency=1 npm/test/
   if [ -d www/test ]; then step "dashboard e2e (node:test)" node --test --test-concurrency=1 www/test/; fi
+  if [ -d cli/test ]; then step "command line (node:test)" node --test --test-concurrency=1 cli/test/; fi
   if [ -d test ]; then step "reliability (node:test)" node --test --test-concurrency=1 test/; fi
 fi
 
