@@ -141,6 +141,12 @@ export async function startEmulator(options = {}) {
       record({ method, path, query: Object.fromEntries(query), headers: { ...req.headers }, body, time: isoDate(now()) });
       const fault = faults.take(method, path);
       const env = { rateLimit: rateLimit || DEFAULT_RATE_LIMIT, now, signal: closing.signal };
+      if (fault?.type === 'dropAfter') {
+        // The outcome-unknown case: the request takes effect, but its answer is lost.
+        if (!bodyError) respond(req, { method, path, query, body, isHook });
+        res.socket.destroy();
+        return;
+      }
       if (fault && (await applyFault(fault, res, env))) return;
     }
     send(res, bodyError ? errorReply(bodyError) : respond(req, { method, path, query, body, isHook }));

@@ -9,7 +9,8 @@ import { tooManyRequests } from './ratelimit.mjs';
 /**
  * @typedef {{type: 'status', status: number, body?: unknown}
  *   | {type: 'rateLimit', reset?: number}
- *   | {type: 'malformed'} | {type: 'truncated'} | {type: 'delay', ms: number} | {type: 'drop'}} Fault
+ *   | {type: 'malformed'} | {type: 'truncated'} | {type: 'delay', ms: number} | {type: 'drop'}
+ *   | {type: 'dropAfter'}} Fault   dropAfter: the request takes effect, then the connection is dropped unanswered
  * @typedef {{method?: string, path?: string, count?: number, fault: Fault}} FaultSpec
  */
 
@@ -20,10 +21,11 @@ const FAULT_CHECKS = {
   truncated: () => true,
   delay: (f) => Number.isInteger(f.ms) && f.ms >= 0 && f.ms <= 600_000,
   drop: () => true,
+  dropAfter: () => true,
 };
 const FAULT_SHAPES =
   "{type:'status', status: 400-599, body?}, {type:'rateLimit', reset?: unixSeconds}, " +
-  "{type:'malformed'}, {type:'truncated'}, {type:'delay', ms: 0-600000} or {type:'drop'}";
+  "{type:'malformed'}, {type:'truncated'}, {type:'delay', ms: 0-600000}, {type:'drop'} or {type:'dropAfter'}";
 
 const MALFORMED_BODY = '{"message": "this body is not valid JSON';
 const TRUNCATED_BODY = '{"message":"this body was cut short by the emulator"}';

@@ -194,6 +194,16 @@ test('a drop fault closes the connection without an answer', async (t) => {
   assert.equal((await validate(emulator)).status, 200);
 });
 
+test('a dropAfter fault lets the request take effect, then drops the answer', async (t) => {
+  const emulator = await start(t, { hooks: true });
+  const [{ id }] = emulator.seedTokens(1);
+  const path = `/tokens/v2/${emulator.username}/${id}`;
+  emulator.addFault({ method: 'DELETE', path, fault: { type: 'dropAfter' } });
+  await assert.rejects(fetch(`${emulator.url}${path}?access_token=${emulator.adminToken}`, { method: 'DELETE' }), TypeError);
+  const again = await fetch(`${emulator.url}${path}?access_token=${emulator.adminToken}`, { method: 'DELETE' });
+  assert.equal(again.status, 404, 'the first, unanswered DELETE did delete the token');
+});
+
 test('faults can be cleared, and invalid fault specs are 422', async (t) => {
   const emulator = await start(t, { hooks: true });
   await hook(emulator, 'POST', 'faults', { count: 5, fault: { type: 'drop' } });
