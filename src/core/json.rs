@@ -169,7 +169,7 @@ impl Parser<'_> {
             }
         }
         let text = std::str::from_utf8(&self.bytes[start..self.pos]).ok()?;
-        text.parse().ok().map(Value::Number)
+        parse_number(text).map(Value::Number)
     }
 
     fn hex4(&mut self) -> Option<u32> {
@@ -230,6 +230,74 @@ impl Parser<'_> {
             char::from_u32(first)
         }
     }
+}
+
+/// Reads a JSON-syntax decimal number (`-12.5e3`). Exact for integers up to 2^53, close enough
+/// for the rest; a hand-rolled reader keeps the float-parsing tables out of the wasm module.
+pub fn parse_number(text: &str) -> Option<f64> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    let negative = b.first() == Some(&b'-');
+    if negative {
+        i += 1;
+    }
+    let (mut mantissa, mut scale, mut digits) = (0f64, 0i32, 0);
+    while let Some(d) = b.get(i).filter(|c| c.is_ascii_digit()) {
+        mantissa = mantissa * 10.0 + f64::from(d - b'0');
+        digits += 1;
+        i += 1;
+    }
+    if b.get(i) == Some(&b'.') && digits > 0 {
+        i += 1;
+        let before = digits;
+        while let Some(d) = b.get(i).filter(|c| c.is_ascii_digit()) {
+            mantissa = mantissa * 10.0 + f64::from(d - b'0');
+            digits += 1;
+            scale -= 1;
+            i += 1;
+        }
+        if digits == before {
+            return None;
+        }
+    }
+    if digits == 0 {
+        return None;
+    }
+    if let Some(b'e' | b'E') = b.get(i) {
+        i += 1;
+        let sign = match b.get(i) {
+            Some(b'-') => {
+                i += 1;
+                -1
+            }
+            Some(b'+') => {
+                i += 1;
+                1
+            }
+            _ => 1,
+        };
+        let start = i;
+        let mut exponent = 0i32;
+        while let Some(d) = b.get(i).filter(|c| c.is_ascii_digit()) {
+            exponent = exponent
+                .saturating_mul(10)
+                .saturating_add(i32::from(d - b'0'));
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+        scale = scale.saturating_add(sign * exponent);
+    }
+    if i != b.len() {
+        return None;
+    }
+    let value = if scale < 0 {
+        mantissa / 10f64.powi(-scale)
+    } else {
+        mantissa * 10f64.powi(scale)
+    };
+    Some(if negative { -value } else { value })
 }
 
 /// Appends `s` to `out` as a JSON string literal, quotes included.
@@ -356,6 +424,29 @@ mod tests {
             "\u{feff}{}",
         ] {
             assert_eq!(parse(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn reads_numbers() {
+        for (text, n) in [
+            ("0", 0.0),
+            ("-0", -0.0),
+            ("7", 7.0),
+            ("1473967673", 1_473_967_673.0),
+            ("9007199254740993", 9_007_199_254_740_992.0),
+            ("2.5", 2.5),
+            ("-2.5e3", -2500.0),
+            ("1E+2", 100.0),
+            ("125e-2", 1.25),
+            ("1e400", f64::INFINITY),
+        ] {
+            assert_eq!(parse_number(text), Some(n), "{text}");
+        }
+        for bad in [
+            "", "-", ".5", "5.", "1e", "1e+", "0x10", "1 ", "+1", "1.2.3", "NaN",
+        ] {
+            assert_eq!(parse_number(bad), None, "{bad:?}");
         }
     }
 

@@ -42,7 +42,7 @@ pub enum Failure {
 pub fn rate_limit(header: impl Fn(&str) -> Option<String>) -> Option<RateLimit> {
     let read = |name| {
         header(name)
-            .and_then(|v| v.trim().parse::<f64>().ok())
+            .and_then(|v| json::parse_number(v.trim()))
             .filter(|n| n.is_finite())
     };
     let rl = RateLimit {
@@ -144,7 +144,10 @@ pub fn error_for(req: &Request, origin: &Origin, failure: Failure, secrets: &[&s
         }
         Failure::Timeout { ms } => (
             ErrorKind::Timeout,
-            format!("{name} failed: no answer within {ms} ms. Try again, or allow more time with the timeout option."),
+            format!(
+                "{name} failed: no answer within {} ms. Try again, or allow more time with the timeout option.",
+                ms.round() as u64
+            ),
             None,
             None,
             None,
