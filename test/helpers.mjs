@@ -1,0 +1,68 @@
+// Shared by the reliability suites: the package's Node build (with its wasm instance captured, to
+// read its memory), the emulator, and a recorder of every text that could leak a token.
+import { createRequire } from 'node:module';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { format } from 'node:util';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export { startEmulator } from '../emulator/index.mjs';
+
+delete process.env.MAPBOX_ACCESS_TOKEN;
+delete process.env.MapboxAccessToken;
+
+let instance;
+const Instance = WebAssembly.Instance;
+WebAssembly.Instance = function (...args) {
+  instance = new Instance(...args);
+  return instance;
+};
+/** The package exactly as `require('mapbox-tokens')` gives it in Node. */
+export const lib = createRequire(import.meta.url)(join(ROOT, 'pkg', 'node', 'mapbox_tokens.cjs'));
+WebAssembly.Instance = Instance;
+
+/** The size of the module's wasm memory, in bytes. */
+export const wasmMemoryBytes = () => instance.exports.memory.buffer.byteLength;
+
+/**
+ * Collects every console line and every error's message, url, apiMessage and stack, so a test can
+ * assert that no token appears in any of them.
+ */
+export function leakRecorder() {
+  const texts = [];
+  const originals = {};
+  for (const level of ['log', 'info', 'warn', 'error', 'debug', 'trace']) {
+    originals[level] = console[level];
+    console[level] = (...args) => {
+      texts.push(format(...args));
+      originals[level](...args);
+    };
+  }
+  return {
+    error(e) {
+      for (const key of ['message', 'url', 'apiMessage', 'stack']) if (e?.[key] !== undefined) texts.push(String(e[key]));
+      texts.push(String(e));
+    },
+    /** Restores the console and throws if any recorded text contains one of `secrets`. */
+    assertClean(secrets) {
+      Object.assign(console, originals);
+      for (const text of texts) {
+        for (const secret of secrets) {
+          if (text.includes(secret)) throw new Error(`a token leaked into: ${text.slice(0, 200)}`);
+        }
+      }
+      return texts.length;
+    },
+  };
+}
+
+/** Settles `promise`, failing if it takes longer than `ms`. */
+export async function settle(promise, ms = 10_000) {
+  let timer;
+  const hang = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms: a hang`)), ms); });
+  try {
+    return await Promise.race([promise.then((value) => ({ value }), (error) => ({ error })), hang]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
