@@ -25,6 +25,27 @@ use options::Options;
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = include_str!("types.d.ts");
 
+#[wasm_bindgen]
+extern "C" {
+    #[cfg(debug_assertions)]
+    #[wasm_bindgen(js_namespace = console, js_name = error)]
+    fn console_error(message: &str);
+}
+
+/// In development builds, a Rust panic (a bug) is reported on the console as a readable message,
+/// tokens redacted, before the wasm trap surfaces as `RuntimeError: unreachable`. Release builds
+/// leave the hook out to stay small.
+#[cfg(debug_assertions)]
+#[wasm_bindgen(start)]
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        console_error(&token::redact(
+            &format!("mapbox-tokens panicked (a bug; please report it): {info}"),
+            &[],
+        ));
+    }));
+}
+
 /// The timeout of a call when neither the call nor the client sets one.
 const DEFAULT_TIMEOUT_MS: f64 = 30_000.0;
 

@@ -1,0 +1,121 @@
+// Property-based fuzzing of the whole JS surface with fast-check: any value passed to any method,
+// the constructor or the offline helpers yields a normal result or a MapboxError; never a thrown
+// non-Error, a wasm trap or a hang, and the module keeps working. No token leaks into any text.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { lib, startEmulator, leakRecorder, settle } from './helpers.mjs';
+
+const { Tokens, parseToken, tokenUsageFor, isMapboxError } = lib;
+let emu, tokens, leaks;
+let inputs = 0;
+before(async () => {
+  emu = await startEmulator({ rateLimit: false });
+  tokens = new Tokens({ accessToken: emu.adminToken, origin: emu.url, retries: 0, timeout: 5000 });
+  leaks = leakRecorder();
+});
+after(() => emu?.close());
+
+const anything = fc.anything({
+  maxDepth: 3, withBoxedValues: true, withMap: true, withSet: true, withObjectString: true,
+  withNullPrototype: true, withTypedArray: true, withDate: true, withSparseArray: true, withBigInt: true,
+});
+const wild = fc.oneof(
+  anything,
+  fc.string({ unit: 'grapheme', maxLength: 300 }),
+  fc.string({ unit: 'binary', maxLength: 50 }),
+  fc.constantFrom(undefined, null, NaN, Infinity, -Infinity, -0, 0, 1.5, 2 ** 53, '', '..', '.', '../x', 'pk.a.b',
+    'sk.eyJ1IjoiZGVtbyJ9.x', [], [''], [1, 'a'], ['styles:read'], {}, Symbol('s'), () => 1, new Date(NaN),
+    'x'.repeat(100_000), Array(200).fill('https://example.com'), new Proxy({}, { ownKeys() { throw new Error('trap'); } })),
+);
+const KEYS = ['username', 'default', 'limit', 'sortby', 'start', 'usage', 'scopes', 'expires', 'note', 'allowedUrls',
+  'allowedApplications', 'resources', 'authorizationId', 'accessToken', 'timeout', 'signal', 'origin', 'retries', 'bogus'];
+/** Option objects with known (and unknown) keys holding wild values, or wild values themselves. */
+const options = fc.oneof(
+  fc.dictionary(fc.constantFrom(...KEYS), wild, { maxKeys: 5 }),
+  wild,
+);
+
+/** Settled outcome must be a response or a MapboxError; a validation failure must be InvalidInput. */
+function checkOutcome(outcome, arg) {
+  inputs += 1;
+  if (outcome.error === undefined) {
+    assert.equal(typeof outcome.value.status, 'number');
+    return;
+  }
+  const e = outcome.error;
+  leaks.error(e);
+  assert.ok(e instanceof Error, `not an Error: ${String(e)}`);
+  assert.ok(isMapboxError(e), `not a MapboxError: ${e}`);
+  // A tiny `timeout` option legitimately ends in Timeout.
+  const tinyTimeout = typeof arg?.timeout === 'number' && arg.timeout < 1000;
+  assert.ok(['InvalidInput', 'Http'].includes(e.kind) || (tinyTimeout && e.kind === 'Timeout'), `${e.kind}: ${e.message}`);
+  // Http: the input passed every local check and the API judged it (a bad `start` cursor is its 500).
+  if (e.kind === 'Http') assert.ok(e.status >= 400 && e.status < 600 && e.apiMessage, e.message);
+}
+
+const METHODS = ['listTokens', 'createTempToken', 'create', 'update', 'checkValidity', 'listScopes', 'delete'];
+
+for (const method of METHODS) {
+  test(`fuzz ${method}`, async () => {
+    await fc.assert(fc.asyncProperty(options, async (arg) => {
+      let promise;
+      try {
+        promise = tokens[method](arg);
+      } catch (e) {
+        assert.fail(`${method} threw synchronously: ${e}`);
+      }
+      assert.ok(promise instanceof Promise);
+      checkOutcome(await settle(promise), arg);
+    }), { numRuns: 1100 });
+  });
+}
+
+test('fuzz listAllTokens', async () => {
+  await fc.assert(fc.asyncProperty(options, async (arg) => {
+    const iterator = tokens.listAllTokens(arg);
+    assert.equal(iterator[Symbol.asyncIterator](), iterator);
+    const first = await settle(iterator.next());
+    checkOutcome(first.error ? first : { value: { status: 200 } }, arg);
+    await iterator.return();
+  }), { numRuns: 700 });
+});
+
+test('fuzz the constructor and the offline helpers', () => {
+  const sync = (fn) => {
+    try {
+      return { value: fn() };
+    } catch (error) {
+      return { error };
+    }
+  };
+  const expectSync = (outcome) => {
+    inputs += 1;
+    if (outcome.error === undefined) return;
+    leaks.error(outcome.error);
+    assert.ok(isMapboxError(outcome.error), `not a MapboxError: ${outcome.error}`);
+    assert.equal(outcome.error.kind, 'InvalidInput');
+  };
+  fc.assert(fc.property(options, (arg) => {
+    // Construction only: a fuzzed origin must never be called.
+    const made = sync(() => new Tokens(arg));
+    expectSync(made);
+    made.value?.free();
+  }), { numRuns: 2000 });
+  fc.assert(fc.property(wild, (arg) => {
+    expectSync(sync(() => parseToken(arg)));
+    expectSync(sync(() => tokenUsageFor(arg)));
+    inputs += 1;
+    assert.equal(typeof isMapboxError(arg), 'boolean');
+  }), { numRuns: 1500 });
+});
+
+test('after fuzzing, normal calls still work and nothing leaked', async () => {
+  assert.ok(inputs >= 10_000, `${inputs} generated inputs`);
+  const r = await tokens.checkValidity();
+  assert.equal(r.data.code, 'TokenValid');
+  assert.equal((await tokens.listScopes()).status, 200);
+  const { adminToken } = emu;
+  const checked = leaks.assertClean([adminToken, adminToken.split('.')[1], adminToken.split('.')[2]]);
+  console.log(`fuzz: ${inputs} inputs, ${checked} error texts checked for tokens`);
+});
