@@ -193,20 +193,22 @@ fn find_token(s: &str, from: usize) -> Option<(usize, usize)> {
 /// Replaces every token-shaped run in `text`, and every occurrence of each of `secrets`, with
 /// `[redacted]`, so that no message, URL or log line carries a token.
 pub fn redact(text: &str, secrets: &[&str]) -> String {
+    // Secrets first: removing one can put a token-shaped run on a word boundary.
+    let mut text = std::borrow::Cow::Borrowed(text);
+    for secret in secrets.iter().filter(|s| s.len() >= 8) {
+        if text.contains(secret) {
+            text = text.replace(secret, "[redacted]").into();
+        }
+    }
     let mut out = String::with_capacity(text.len());
     let mut pos = 0;
-    while let Some((start, end)) = find_token(text, pos) {
+    while let Some((start, end)) = find_token(&text, pos) {
         out.push_str(&text[pos..start]);
         out.push_str(&text[start..start + 3]);
         out.push_str("[redacted]");
         pos = end;
     }
     out.push_str(&text[pos..]);
-    for secret in secrets.iter().filter(|s| s.len() >= 8) {
-        if out.contains(secret) {
-            out = out.replace(secret, "[redacted]");
-        }
-    }
     out
 }
 
