@@ -10,28 +10,30 @@ cd "$ROOT"
 [ -n "${WASM_RUSTUP_TOOLCHAIN:-}" ] && export RUSTUP_TOOLCHAIN=$WASM_RUSTUP_TOOLCHAIN
 PROFILE=${PROFILE:-release}
 
-rm -rf pkg
+# Build into pkg.new and swap it in at the end, so that pkg/ is never half-built.
+OUT=pkg.new
+rm -rf "$OUT"
 for pair in bundler:bundler nodejs:node web:web; do
-  target=${pair%%:*} dir=pkg/${pair##*:}
+  target=${pair%%:*} dir=$OUT/${pair##*:}
   wasm-pack -q build --"$PROFILE" --no-pack --target "$target" --out-dir "$dir" --out-name mapbox_tokens 2>&1 \
     | grep -v '^\[INFO\]' || true
   [ -f "$dir/mapbox_tokens_bg.wasm" ] || { echo "build-pkg: wasm-pack build --target $target failed" >&2; exit 1; }
   rm -f "$dir/.gitignore"
 done
 # The Node build is CommonJS; name it .cjs so it loads as such inside this "type": "module" package.
-mv pkg/node/mapbox_tokens.js pkg/node/mapbox_tokens.cjs
-sed -i 's#\./mapbox_tokens\.js#./mapbox_tokens.cjs#g' pkg/node/mapbox_tokens.d.ts 2>/dev/null || true
+mv $OUT/node/mapbox_tokens.js $OUT/node/mapbox_tokens.cjs
+sed -i 's#\./mapbox_tokens\.js#./mapbox_tokens.cjs#g' $OUT/node/mapbox_tokens.d.ts 2>/dev/null || true
 
 # PUBLIC_SCOPES as a constant in every entry point, taken from the Rust core through the Node build.
-scopes=$(node -p "JSON.stringify(require('./pkg/node/mapbox_tokens.cjs').publicScopes())")
+scopes=$(node -p "JSON.stringify(require('./$OUT/node/mapbox_tokens.cjs').publicScopes())")
 for d in bundler web; do
-  printf '\n/** The scopes a public token may hold; any other scope makes a token secret. */\nexport const PUBLIC_SCOPES = Object.freeze(%s);\n' "$scopes" >> "pkg/$d/mapbox_tokens.js"
+  printf '\n/** The scopes a public token may hold; any other scope makes a token secret. */\nexport const PUBLIC_SCOPES = Object.freeze(%s);\n' "$scopes" >> "$OUT/$d/mapbox_tokens.js"
 done
-printf '\nexports.PUBLIC_SCOPES = Object.freeze(%s);\n' "$scopes" >> pkg/node/mapbox_tokens.cjs
+printf '\nexports.PUBLIC_SCOPES = Object.freeze(%s);\n' "$scopes" >> $OUT/node/mapbox_tokens.cjs
 for d in bundler node web; do
   # `[Symbol.dispose]()` needs TypeScript's esnext.disposable lib; keep the types usable with any lib.
-  sed -i '/\[Symbol\.dispose\]()/d' "pkg/$d/mapbox_tokens.d.ts"
-  printf '\n/** The scopes a public token may hold; any other scope makes a token secret. */\nexport const PUBLIC_SCOPES: readonly string[];\n' >> "pkg/$d/mapbox_tokens.d.ts"
+  sed -i '/\[Symbol\.dispose\]()/d' "$OUT/$d/mapbox_tokens.d.ts"
+  printf '\n/** The scopes a public token may hold; any other scope makes a token secret. */\nexport const PUBLIC_SCOPES: readonly string[];\n' >> "$OUT/$d/mapbox_tokens.d.ts"
 done
 
 version=$(awk -F'"' '/^version = /{print $2; exit}' Cargo.toml)
@@ -39,10 +41,12 @@ node -e '
   const fs = require("fs");
   const p = JSON.parse(fs.readFileSync("npm/package.json", "utf8"));
   p.version = process.argv[1];
-  fs.writeFileSync("pkg/package.json", JSON.stringify(p, null, 2) + "\n");
-' "$version"
-cp README.md pkg/
-[ -f LICENSE ] && cp LICENSE pkg/
-mkdir -p pkg/emulator
-cp -r emulator/index.mjs emulator/cli.mjs emulator/lib emulator/README.md pkg/emulator/
+  fs.writeFileSync(process.argv[2], JSON.stringify(p, null, 2) + "\n");
+' "$version" "$OUT/package.json"
+cp README.md $OUT/
+[ -f LICENSE ] && cp LICENSE $OUT/
+mkdir -p $OUT/emulator
+cp -r emulator/index.mjs emulator/cli.mjs emulator/lib emulator/README.md $OUT/emulator/
+if [ -d cli ]; then mkdir -p $OUT/cli && cp cli/*.mjs $OUT/cli/; fi
+rm -rf pkg && mv "$OUT" pkg
 echo "build-pkg: pkg/ $(du -sh pkg | cut -f1), wasm gzip: $(for d in bundler node web; do printf '%s=%s ' $d "$(gzip -9c pkg/$d/mapbox_tokens_bg.wasm | wc -c)"; done)"
