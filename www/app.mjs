@@ -1,0 +1,160 @@
+// The token dashboard: loads the package's web build, connects to a Tokens API, and wires the
+// panels together. The access token lives in the client (and, if the user asks, in this tab's
+// sessionStorage); it is never put in the URL nor written to the console.
+import init, { Tokens, parseToken } from '../pkg/web/mapbox_tokens.js';
+import { tokenChecker } from './check.mjs';
+import { createForms } from './create.mjs';
+import { tokenEditor } from './edit.mjs';
+import { tokenList } from './list.mjs';
+import { fallbackScopes } from './scopes.mjs';
+import { $, busy, errorText, onSubmit, say, sayError } from './ui.mjs';
+
+const STORAGE_KEY = 'mapbox-token-dashboard';
+const DEFAULT_ORIGIN = 'https://api.mapbox.com';
+const PANELS = ['sections', 'tokens', 'create', 'temporary'];
+
+/** What the panels share: the connected client, the account's scopes, the connecting token's id. */
+const session = { client: null, scopes: [], ownId: null };
+
+const fields = { accessToken: $('access-token'), origin: $('api-origin'), username: $('account') };
+const connectStatus = $('connect-status');
+const remember = $('remember');
+
+await init();
+
+const list = tokenList({ session, onEdit: (token) => editor.edit(token), onDelete: (token) => editor.remove(token) });
+const editor = tokenEditor({
+  session,
+  list,
+  onOwnTokenDeleted: () => disconnect('The token this page was connected with was deleted: connect with another one.'),
+});
+const creator = createForms({ session, list });
+tokenChecker({ session, origin: () => fields.origin.value.trim() || DEFAULT_ORIGIN });
+
+onSubmit($('connect-form'), () => connect(readFields()));
+$('disconnect-button').addEventListener('click', () => disconnect('Disconnected. The token is forgotten.'));
+remember.addEventListener('change', () => {
+  if (!remember.checked) sessionStorage.removeItem(STORAGE_KEY);
+  else if (session.client) sessionStorage.setItem(STORAGE_KEY, JSON.stringify(readFields()));
+});
+for (const button of [$('connect-button'), $('check-button')]) button.disabled = false;
+
+await start();
+
+/** Connects with what this tab remembered, else with the local emulator's settings, if served by `make start`. */
+async function start() {
+  const saved = readSaved();
+  if (saved) {
+    remember.checked = true;
+    fillFields(saved);
+    await busy($('connect-form'), () => connect(saved));
+    return;
+  }
+  const config = await localConfig();
+  if (config) {
+    $('local-note').hidden = false;
+    fillFields({ origin: config.origin, accessToken: config.accessToken });
+    await busy($('connect-form'), () => connect(readFields()));
+  }
+}
+
+async function connect({ accessToken, origin, username }) {
+  disconnect('');
+  if (!accessToken) {
+    say(connectStatus, 'Enter an access token.', 'error');
+    fields.accessToken.focus();
+    return;
+  }
+  let client;
+  try {
+    client = new Tokens({ accessToken, origin: origin || DEFAULT_ORIGIN, ...(username && { username }) });
+  } catch (err) {
+    sayError(connectStatus, err);
+    return;
+  }
+  if (!client.username) {
+    client.free();
+    say(connectStatus, 'This token does not name its account: check that you pasted all of it, or fill in the account.', 'error');
+    return;
+  }
+  say(connectStatus, `Connecting to ${client.origin}…`);
+  session.client = client;
+  session.ownId = ownIdOf(accessToken);
+  const scopes = client.listScopes().then(({ data }) => ({ data }), (error) => ({ error }));
+  try {
+    await list.reload();
+  } catch (err) {
+    disconnect('');
+    sayError(connectStatus, err);
+    return;
+  }
+  const { data, error } = await scopes;
+  session.scopes = data ?? fallbackScopes();
+  const scopeNote = error ? ` Only public scopes are offered: the list of scopes could not be read. ${errorText(error)}` : '';
+  creator.setScopes(session.scopes);
+  if (remember.checked) sessionStorage.setItem(STORAGE_KEY, JSON.stringify({ accessToken, origin, username }));
+  else sessionStorage.removeItem(STORAGE_KEY);
+  for (const id of PANELS) $(id).hidden = false;
+  $('disconnect-button').hidden = false;
+  say(connectStatus, `Connected to the account “${client.username}” at ${client.origin}.${scopeNote}`, 'ok');
+}
+
+/** Forgets the client and every token shown; `message` says why. */
+function disconnect(message) {
+  // Not freed here: a request of it may still be running. The garbage collector frees it.
+  session.client = null;
+  session.ownId = null;
+  session.scopes = [];
+  list.clear();
+  creator.clear();
+  for (const id of PANELS) $(id).hidden = true;
+  $('disconnect-button').hidden = true;
+  if (message) {
+    sessionStorage.removeItem(STORAGE_KEY);
+    remember.checked = false;
+    fields.accessToken.value = '';
+    $('local-note').hidden = true;
+    say(connectStatus, message);
+  }
+}
+
+function readFields() {
+  return {
+    accessToken: fields.accessToken.value.trim(),
+    origin: fields.origin.value.trim(),
+    username: fields.username.value.trim(),
+  };
+}
+
+function fillFields(values) {
+  for (const [key, field] of Object.entries(fields)) field.value = values[key] ?? field.value;
+}
+
+function ownIdOf(accessToken) {
+  try {
+    return parseToken(accessToken).authorization ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function readSaved() {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(STORAGE_KEY));
+    return typeof saved?.accessToken === 'string' ? saved : null;
+  } catch {
+    return null;
+  }
+}
+
+/** `/config.json`, served only by the local server (`make start`); null anywhere else. */
+async function localConfig() {
+  try {
+    const response = await fetch('config.json', { cache: 'no-store' });
+    if (!response.ok) return null;
+    const config = await response.json();
+    return config?.local === true && typeof config.origin === 'string' && typeof config.accessToken === 'string' ? config : null;
+  } catch {
+    return null;
+  }
+}
