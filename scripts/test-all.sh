@@ -31,14 +31,14 @@ else
 fi
 if [ "${1:-}" != lint ]; then
   step "cargo test (host)" cargo test -q
-  step "emulator (node:test)" node --test emulator/test/
+  step "emulator (node:test)" node --test emulator/test/*.test.mjs
   step "wasm-pack test --node" scripts/with-emulator.sh "$EMU_PORT" "${WASM[@]}" wasm-pack test --node
   step "wasm-pack test --headless --chrome" scripts/with-emulator.sh "$EMU_PORT" "${WASM[@]}" wasm-pack test --headless --chrome
   step "build pkg/" bash scripts/build-pkg.sh
-  step "package (node:test)" node --test --test-concurrency=1 npm/test/
-  if [ -d www/test ]; then step "dashboard e2e (node:test)" node --test --test-concurrency=1 www/test/; fi
-  if [ -d cli/test ]; then step "command line (node:test)" node --test --test-concurrency=1 cli/test/; fi
-  if [ -d test ]; then step "reliability (node:test)" node --test --test-concurrency=1 test/; fi
+  step "package (node:test)" node --test --test-concurrency=1 npm/test/*.test.mjs
+  if [ -d www/test ]; then step "dashboard e2e (node:test)" node --test --test-concurrency=1 www/test/*.test.mjs; fi
+  if [ -d cli/test ]; then step "command line (node:test)" node --test --test-concurrency=1 cli/test/*.test.mjs; fi
+  if [ -d test ]; then step "reliability (node:test)" node --test --test-concurrency=1 test/*.test.mjs; fi
 fi
 
 printf '\n=== summary (%ss)\n' "$(( $(date +%s) - T0 ))"
