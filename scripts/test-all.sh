@@ -17,7 +17,8 @@ step() { # name command...
   local name=$1; shift
   local t; t=$(date +%s)
   printf '\n=== %s\n' "$name"
-  if "$@"; then passed+=("$name"); printf '=== %s: ok (%ss)\n' "$name" "$(( $(date +%s) - t ))"
+  # A step that hangs fails after STEP_TIMEOUT seconds instead of blocking the whole run.
+  if timeout --kill-after=10 "${STEP_TIMEOUT:-1200}" "$@"; then passed+=("$name"); printf '=== %s: ok (%ss)\n' "$name" "$(( $(date +%s) - t ))"
   else failed+=("$name"); printf '=== %s: FAILED (%ss)\n' "$name" "$(( $(date +%s) - t ))"; fi
 }
 

@@ -60,7 +60,7 @@ async function listed(note) {
 const rows = [];
 for (const [faultName, makeFault] of Object.entries(FAULTS)) {
   for (const [opName, op] of Object.entries(OPS)) {
-    test(`${faultName} × ${opName}`, async () => {
+    test(`${faultName} × ${opName}`, { timeout: 120_000 }, async () => {
       const [{ id, token }] = emu.seedTokens(1, { scopes: ['styles:read'], note: 'target' });
       const path = op.path(id);
       const notesBefore = await listed('matrix');
@@ -140,7 +140,7 @@ test('a caller\'s AbortSignal aborts a call, and the timeout bounds it', async (
   emu.clearFaults();
 });
 
-test('usernames and ids cannot change the request path', async () => {
+test('usernames and ids cannot change the request path', { timeout: 120_000 }, async () => {
   emu.clearRequests();
   for (const name of ['../admin', 'a/b', 'x?y#z', '50%']) {
     await settle(tokens.listScopes({ username: name }));
@@ -151,7 +151,7 @@ test('usernames and ids cannot change the request path', async () => {
   for (const p of paths) assert.match(p, /^\/(scopes\/v1|tokens\/v2\/[^/]+)\/[^/?#]+$/, p);
 });
 
-test('plain http is refused for a non-loopback origin, and a foreign next link is not followed', async () => {
+test('plain http is refused for a non-loopback origin, and a foreign next link is not followed', { timeout: 120_000 }, async () => {
   assert.throws(() => new Tokens({ accessToken: emu.adminToken, origin: 'http://example.com' }),
     (e) => isMapboxError(e) && e.kind === 'InvalidInput' && /https/.test(e.message));
   assert.ok(new Tokens({ accessToken: emu.adminToken, origin: 'https://example.com' }));

@@ -15,7 +15,7 @@ after(() => emu?.close());
 
 const memory = { start: 0, warm: 0, afterSequential: 0, afterConcurrent: 0 };
 
-test('10,000 sequential calls all settle without growing wasm memory after warm-up', async () => {
+test('10,000 sequential calls all settle without growing wasm memory after warm-up', { timeout: 120_000 }, async () => {
   memory.start = wasmMemoryBytes();
   const call = (i) => (i % 3 === 0 ? tokens.listTokens({ limit: 5 }) : i % 3 === 1 ? tokens.checkValidity() : tokens.listScopes());
   for (let i = 0; i < 1000; i += 1) await call(i);
@@ -27,7 +27,7 @@ test('10,000 sequential calls all settle without growing wasm memory after warm-
   assert.equal(memory.afterSequential, memory.warm, 'wasm memory grew after warm-up');
 });
 
-test('1,000 concurrent calls all settle, and so do failing ones', async () => {
+test('1,000 concurrent calls all settle, and so do failing ones', { timeout: 120_000 }, async () => {
   const results = await Promise.allSettled(Array.from({ length: 1000 }, (_, i) => (i % 2
     ? tokens.checkValidity()
     : tokens.create({ scopes: [] }))));

@@ -237,10 +237,18 @@ pub const MAX_ALLOWED_URLS: usize = 100;
 /// Longest lifetime of a temporary token, in seconds.
 pub const MAX_TEMP_SECONDS: f64 = 3600.0;
 
+/// Longest username or id accepted: far beyond any real one, well within servers' URL limits.
+pub const MAX_SEGMENT_BYTES: usize = 1024;
+
 fn path_segment(out: &mut String, name: &str, value: &str) -> Result<(), Error> {
     if value.is_empty() || value == "." || value == ".." {
         return Err(Error::invalid(format!(
             "{name} must be a non-empty string other than \".\" and \"..\"."
+        )));
+    }
+    if value.len() > MAX_SEGMENT_BYTES {
+        return Err(Error::invalid(format!(
+            "{name} must be at most {MAX_SEGMENT_BYTES} bytes long."
         )));
     }
     out.push('/');

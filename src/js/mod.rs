@@ -307,6 +307,7 @@ impl Tokens {
             call,
             error,
             pending: None,
+            generation: 0,
         };
         TokenIterator::wrap(state)
     }
@@ -470,7 +471,10 @@ struct PageState {
     buffer: VecDeque<JsValue>,
     call: Call,
     error: Option<Error>,
+    /// The last `next()` still in flight; later calls wait for it.
     pending: Option<Promise>,
+    /// Counts `next()` calls that went async, to tell whether `pending` is the latest.
+    generation: u32,
 }
 
 /// The async iterator returned by `listAllTokens`: yields tokens, fetching pages as needed.
@@ -554,12 +558,29 @@ impl TokenIterator {
     #[wasm_bindgen(unchecked_return_type = "Promise<IteratorResult<Token, undefined>>")]
     pub fn next(&self) -> Promise {
         let state = self.state.clone();
-        let previous = state.borrow_mut().pending.take();
+        let previous = {
+            let mut s = state.borrow_mut();
+            if s.pending.is_none() {
+                // The common case, a token already fetched: no async machinery at all.
+                if let Some(token) = s.buffer.pop_front() {
+                    return Promise::resolve(&iter_result(&token, false));
+                }
+            }
+            s.generation += 1;
+            s.pending.take()
+        };
+        let generation = state.borrow().generation;
+        let inner = state.clone();
         let promise = future_to_promise(async move {
             if let Some(previous) = previous {
                 let _ = JsFuture::from(previous).await;
             }
-            TokenIterator::step(state).await
+            let result = TokenIterator::step(inner.clone()).await;
+            let mut s = inner.borrow_mut();
+            if s.generation == generation {
+                s.pending = None; // no later call is waiting on this one
+            }
+            result
         });
         self.state.borrow_mut().pending = Some(promise.clone());
         promise

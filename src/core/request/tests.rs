@@ -104,6 +104,10 @@ fn usernames_and_ids_are_single_encoded_path_segments() {
         let req = c.delete(&Some(name.into()), &Some(name.into())).unwrap();
         assert_eq!(req.target, format!("/tokens/v2/{encoded}/{encoded}"));
     }
+    let long = "u".repeat(MAX_SEGMENT_BYTES + 1);
+    assert!(invalid(c.list_scopes(&Some(long.clone()))).contains("at most 1024 bytes"));
+    assert!(invalid(c.delete(&None, &Some(long))).contains("authorizationId must be at most"));
+    assert!(c.list_scopes(&Some("u".repeat(MAX_SEGMENT_BYTES))).is_ok());
     for bad in ["", ".", ".."] {
         invalid(c.list_scopes(&Some(bad.into())));
         invalid(c.delete(&None, &Some(bad.into())));

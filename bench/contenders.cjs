@@ -1,0 +1,71 @@
+// The three ways to call the Tokens API that the benchmark compares, with the same four operations:
+// (a) hand-written fetch + JSON parsing, the floor; (b) this package's Node build;
+// (c) @mapbox/mapbox-sdk with its Node client. Each `make(url, token, user)` returns the operations.
+'use strict';
+const path = require('node:path');
+
+const CREATE_BODY = { scopes: ['styles:read'], note: 'bench' };
+
+function raw(url, token, user) {
+  const q = `access_token=${encodeURIComponent(token)}`;
+  const json = async (r) => {
+    if (!r.ok) throw new Error(`HTTP ${r.status}`);
+    return r.json();
+  };
+  return {
+    listTokens: () => fetch(`${url}/tokens/v2/${user}?${q}`).then(json),
+    checkValidity: () => fetch(`${url}/tokens/v2?${q}`).then(json),
+    create: () => fetch(`${url}/tokens/v2/${user}?${q}`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(CREATE_BODY),
+    }).then(json),
+    async listAll() {
+      let next = `${url}/tokens/v2/${user}?limit=100&${q}`;
+      let n = 0;
+      while (next) {
+        const r = await fetch(next);
+        n += (await json(r)).length;
+        const link = /<([^>]+)>;\s*rel="next"/.exec(r.headers.get('link') ?? '');
+        next = link ? `${link[1]}&${q}` : null;
+      }
+      return n;
+    },
+  };
+}
+
+function ours(url, token) {
+  const { Tokens } = require(path.join(__dirname, '..', 'pkg', 'node', 'mapbox_tokens.cjs'));
+  const tokens = new Tokens({ accessToken: token, origin: url });
+  return {
+    listTokens: () => tokens.listTokens(),
+    checkValidity: () => tokens.checkValidity(),
+    create: () => tokens.create(CREATE_BODY),
+    async listAll() {
+      let n = 0;
+      for await (const t of tokens.listAllTokens({ limit: 100 })) if (t) n += 1;
+      return n;
+    },
+  };
+}
+
+function sdk(url, token) {
+  const mbxClient = require('@mapbox/mapbox-sdk');
+  const mbxTokens = require('@mapbox/mapbox-sdk/services/tokens');
+  const service = mbxTokens(mbxClient({ accessToken: token, origin: url }));
+  return {
+    listTokens: () => service.listTokens().send(),
+    checkValidity: () => service.getToken().send(),
+    create: () => service.createToken(CREATE_BODY).send(),
+    async listAll() {
+      // The SDK's listTokens takes no limit: it follows the server's default pages.
+      let response = await service.listTokens().send();
+      let n = response.body.length;
+      while (response.hasNextPage()) {
+        response = await response.nextPage().send();
+        n += response.body.length;
+      }
+      return n;
+    },
+  };
+}
+
+module.exports = { raw, ours, sdk };

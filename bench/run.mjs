@@ -1,0 +1,244 @@
+// make bench: speed and size of this package against hand-written fetch and @mapbox/mapbox-sdk,
+// all measured in one run against the local emulator (rate limiting off), contenders interleaved,
+// medians and ratios reported, budgets checked (PASS/FAIL). Writes artifacts/bench.json.
+import { spawn, execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { mkdirSync, writeFileSync, readFileSync, mkdtempSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { join, dirname } from 'node:path';
+import { tmpdir, cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const contenders = require('./contenders.cjs');
+const QUICK = process.argv.includes('--quick');
+const ROUNDS = QUICK ? 3 : 12;
+const PER_ROUND = QUICK ? 10 : 25;
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+
+/** The emulator in its own process, so that it does not share an event loop with the clients. */
+async function startEmulator() {
+  const child = spawn(process.execPath, [join(ROOT, 'emulator', 'cli.mjs'), '--port', '0', '--hooks', '--no-rate-limit', '--json'],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+  process.on('exit', () => child.kill());
+  const info = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve(JSON.parse(line));
+    });
+    child.on('exit', () => reject(new Error('the emulator exited')));
+  });
+  await fetch(`${info.url}/__emulator/seed`, { method: 'POST', body: JSON.stringify({ count: 2000, scopes: ['styles:read'] }) });
+  return { ...info, stop: () => child.kill() };
+}
+
+async function perCall(makers, emu) {
+  const ops = ['checkValidity', 'listTokens', 'listAll', 'create'];
+  const clients = Object.fromEntries(Object.entries(makers).map(([k, make]) => [k, make(emu.url, emu.adminToken, emu.username)]));
+  const results = {};
+  for (const op of ops) {
+    const times = Object.fromEntries(Object.keys(clients).map((k) => [k, []]));
+    const per = op === 'listAll' ? Math.max(2, PER_ROUND / 10) : PER_ROUND;
+    for (const c of Object.values(clients)) for (let i = 0; i < 5; i += 1) await c[op]();
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const names = Object.keys(clients);
+      const order = names.slice(round % names.length).concat(names.slice(0, round % names.length));
+      for (const name of order) {
+        for (let i = 0; i < per; i += 1) {
+          const t = performance.now();
+          await clients[name][op]();
+          times[name].push(performance.now() - t);
+        }
+      }
+    }
+    results[op] = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
+  }
+  return results;
+}
+
+async function inFlight(makers, emu, total = QUICK ? 512 : 2048, width = 64) {
+  const out = {};
+  for (const [name, make] of Object.entries(makers)) {
+    const c = make(emu.url, emu.adminToken, emu.username);
+    const runs = [];
+    for (let r = 0; r < 3; r += 1) {
+      let next = 0;
+      const t = performance.now();
+      await Promise.all(Array.from({ length: width }, async () => {
+        while (next < total) {
+          next += 1;
+          await c.checkValidity();
+        }
+      }));
+      runs.push(total / ((performance.now() - t) / 1000));
+    }
+    out[name] = median(runs);
+  }
+  return out;
+}
+
+function coldStart(emu) {
+  const script = {
+    bare: '0',
+    raw: "fetch(`${process.env.U}/tokens/v2?access_token=${process.env.T}`).then((r) => r.json());",
+    ours: `const { Tokens } = require(${JSON.stringify(join(ROOT, 'pkg', 'node', 'mapbox_tokens.cjs'))});
+      new Tokens({ accessToken: process.env.T, origin: process.env.U }).checkValidity().then(() => {});`,
+    sdk: `const c = require('@mapbox/mapbox-sdk'); const t = require('@mapbox/mapbox-sdk/services/tokens');
+      t(c({ accessToken: process.env.T, origin: process.env.U })).getToken().send().then(() => {});`,
+  };
+  const out = {};
+  const runs = QUICK ? 5 : 15;
+  for (const [name, code] of Object.entries(script)) {
+    const times = [];
+    const rss = [];
+    for (let i = 0; i < runs; i += 1) {
+      const t = performance.now();
+      const r = execFileSync(process.execPath, ['-e', `${code}; process.on('exit', () => process.stdout.write(String(process.resourceUsage().maxRSS)))`],
+        { cwd: ROOT, env: { ...process.env, T: emu.adminToken, U: emu.url }, encoding: 'utf8' });
+      times.push(performance.now() - t);
+      rss.push(Number(r) * 1024);
+    }
+    out[name] = { ms: median(times), rss: median(rss) };
+  }
+  return out;
+}
+
+function sizes() {
+  const gz = (...files) => gzipSync(Buffer.concat(files.map((f) => readFileSync(join(ROOT, 'pkg', f)))), { level: 9 }).length;
+  const out = {
+    bundler: gz('bundler/mapbox_tokens_bg.wasm', 'bundler/mapbox_tokens_bg.js', 'bundler/mapbox_tokens.js'),
+    web: gz('web/mapbox_tokens_bg.wasm', 'web/mapbox_tokens.js'),
+    node: gz('node/mapbox_tokens_bg.wasm', 'node/mapbox_tokens.cjs'),
+    wasmOnly: gz('web/mapbox_tokens_bg.wasm'),
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'sdk-bundle-'));
+  const entry = join(dir, 'entry.js');
+  writeFileSync(entry, "import c from '@mapbox/mapbox-sdk'; import t from '@mapbox/mapbox-sdk/services/tokens'; export default t(c({ accessToken: 'pk.x.y' }));");
+  for (const platform of ['browser', 'node']) {
+    const file = join(dir, `${platform}.js`);
+    execFileSync(join(ROOT, 'node_modules', '.bin', 'esbuild'), [entry, '--bundle', '--minify', `--platform=${platform}`, '--format=esm', `--outfile=${file}`, '--log-level=error'],
+      { cwd: ROOT, env: { ...process.env, NODE_PATH: join(ROOT, 'node_modules') } });
+    out[`sdk_${platform}`] = gzipSync(readFileSync(file), { level: 9 }).length;
+  }
+  return out;
+}
+
+async function inChromium(emu) {
+  const { chromium } = await import('playwright-core');
+  const { createServer } = await import('node:http');
+  const server = createServer((req, res) => {
+    const file = req.url.split('?')[0];
+    const type = file.endsWith('.wasm') ? 'application/wasm' : file.endsWith('.js') ? 'text/javascript' : 'text/html';
+    let body;
+    try {
+      body = file === '/' ? '<!doctype html>' : readFileSync(join(ROOT, 'pkg', file));
+    } catch {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': type }).end(body);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'] });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    return await page.evaluate(async ({ url, token, user, rounds, per }) => {
+      const { default: init, Tokens } = await import('/web/mapbox_tokens.js');
+      await init();
+      const tokens = new Tokens({ accessToken: token, origin: url });
+      const q = `access_token=${encodeURIComponent(token)}`;
+      const json = (r) => { if (!r.ok) throw new Error(r.status); return r.json(); };
+      const body = JSON.stringify({ scopes: ['styles:read'], note: 'bench' });
+      const c = {
+        raw: {
+          checkValidity: () => fetch(`${url}/tokens/v2?${q}`).then(json),
+          listTokens: () => fetch(`${url}/tokens/v2/${user}?${q}`).then(json),
+          create: () => fetch(`${url}/tokens/v2/${user}?${q}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(json),
+        },
+        ours: {
+          checkValidity: () => tokens.checkValidity(),
+          listTokens: () => tokens.listTokens(),
+          create: () => tokens.create({ scopes: ['styles:read'], note: 'bench' }),
+        },
+      };
+      const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+      const out = {};
+      for (const op of ['checkValidity', 'listTokens', 'create']) {
+        const times = { raw: [], ours: [] };
+        for (const k of ['raw', 'ours']) for (let i = 0; i < 5; i += 1) await c[k][op]();
+        for (let r = 0; r < rounds; r += 1) {
+          for (const k of r % 2 ? ['ours', 'raw'] : ['raw', 'ours']) {
+            for (let i = 0; i < per; i += 1) {
+              const t = performance.now();
+              await c[k][op]();
+              times[k].push(performance.now() - t);
+            }
+          }
+        }
+        out[op] = { raw: median(times.raw), ours: median(times.ours) };
+      }
+      return out;
+    }, { url: emu.url, token: emu.adminToken, user: emu.username, rounds: ROUNDS, per: PER_ROUND });
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
+const emu = await startEmulator();
+const report = { machine: `${cpus().length} × ${cpus()[0].model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`, date: new Date().toISOString() };
+try {
+  report.node = await perCall({ raw: contenders.raw, ours: contenders.ours, sdk: contenders.sdk }, emu);
+  report.inFlight64 = await inFlight({ raw: contenders.raw, ours: contenders.ours, sdk: contenders.sdk }, emu);
+  report.coldStart = coldStart(emu);
+  report.size = sizes();
+  report.chromium = await inChromium(emu);
+} finally {
+  emu.stop();
+}
+
+const checks = [];
+const check = (name, pass, detail) => checks.push({ name, pass, detail });
+console.log(`\n${report.machine}\n`);
+console.log('per-call median in Node (ms)       raw fetch    ours     sdk    ours/raw  sdk/raw');
+for (const [op, r] of Object.entries(report.node)) {
+  console.log(`  ${op.padEnd(32)} ${r.raw.toFixed(3).padStart(8)} ${r.ours.toFixed(3).padStart(8)} ${r.sdk.toFixed(3).padStart(8)} ${(r.ours / r.raw).toFixed(3).padStart(8)} ${(r.sdk / r.raw).toFixed(3).padStart(8)}`);
+  check(`node ${op}: ours ≤ 1.05 × raw`, r.ours <= 1.05 * r.raw, `${(r.ours / r.raw).toFixed(3)}x`);
+  check(`node ${op}: ours faster than sdk`, r.ours < r.sdk, `${r.ours.toFixed(3)} vs ${r.sdk.toFixed(3)} ms`);
+}
+console.log('per-call median in Chromium (ms)   raw fetch    ours  ours/raw');
+for (const [op, r] of Object.entries(report.chromium)) {
+  console.log(`  ${op.padEnd(32)} ${r.raw.toFixed(3).padStart(8)} ${r.ours.toFixed(3).padStart(8)} ${(r.ours / r.raw).toFixed(3).padStart(8)}`);
+  check(`chromium ${op}: ours ≤ 1.05 × raw`, r.ours <= 1.05 * r.raw, `${(r.ours / r.raw).toFixed(3)}x`);
+}
+const f = report.inFlight64;
+console.log(`64 in flight (checkValidity calls/s): raw ${f.raw.toFixed(0)}, ours ${f.ours.toFixed(0)}, sdk ${f.sdk.toFixed(0)}`);
+check('64 in flight: ours faster than sdk', f.ours > f.sdk, `${f.ours.toFixed(0)} vs ${f.sdk.toFixed(0)} calls/s`);
+const cs = report.coldStart;
+const oursMs = cs.ours.ms - cs.bare.ms;
+const oursMiB = (cs.ours.rss - cs.bare.rss) / 2 ** 20;
+const over = (c) => `+${(c.ms - cs.bare.ms).toFixed(1)} ms +${((c.rss - cs.bare.rss) / 2 ** 20).toFixed(1)} MiB`;
+console.log(`cold start to first checkValidity, over bare node (${cs.bare.ms.toFixed(1)} ms, ${(cs.bare.rss / 2 ** 20).toFixed(1)} MiB): raw fetch ${over(cs.raw)}, ours ${over(cs.ours)}, sdk ${over(cs.sdk)}`);
+console.log(`  (Node loads its fetch implementation, undici, on first use: raw fetch pays it too; ours over raw fetch: +${(cs.ours.ms - cs.raw.ms).toFixed(1)} ms +${((cs.ours.rss - cs.raw.rss) / 2 ** 20).toFixed(1)} MiB)`);
+check('cold start: ours ≤ 25 ms over bare node', oursMs <= 25, `${oursMs.toFixed(1)} ms`);
+check('cold start: ours ≤ 8 MiB over bare node', oursMiB <= 8, `${oursMiB.toFixed(1)} MiB`);
+check('cold start: ours faster than sdk', cs.ours.ms < cs.sdk.ms, `${cs.ours.ms.toFixed(1)} vs ${cs.sdk.ms.toFixed(1)} ms`);
+const s = report.size;
+console.log(`size, gzip -9 (wasm + glue): bundler ${kb(s.bundler)}, web ${kb(s.web)}, node ${kb(s.node)} (wasm alone ${kb(s.wasmOnly)}); @mapbox/mapbox-sdk tokens: browser ${kb(s.sdk_browser)}, node ${kb(s.sdk_node)}`);
+check('browser download ≤ 24 KB gzip', Math.max(s.bundler, s.web) <= 24 * 1024, kb(Math.max(s.bundler, s.web)));
+console.log('\nbudgets');
+for (const c of checks) console.log(`  ${c.pass ? 'PASS' : 'FAIL'}  ${c.name} (${c.detail})`);
+report.checks = checks;
+mkdirSync(join(ROOT, 'artifacts'), { recursive: true });
+writeFileSync(join(ROOT, 'artifacts', 'bench.json'), `${JSON.stringify(report, null, 2)}\n`);
+console.log(`\n${checks.filter((c) => c.pass).length} of ${checks.length} budgets met; artifacts/bench.json written`);
