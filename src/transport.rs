@@ -12,19 +12,20 @@ use crate::core::response::{self, Failure};
 #[wasm_bindgen]
 extern "C" {
     /// The global `fetch`, called with a URL string and an init object (the cheapest form).
-    #[wasm_bindgen(js_name = fetch)]
-    fn global_fetch(input: &str, init: &RequestInit) -> Promise;
+    // Every import is `catch`: a JavaScript exception must never unwind through wasm frames.
+    #[wasm_bindgen(js_name = fetch, catch)]
+    fn global_fetch(input: &str, init: &RequestInit) -> Result<Promise, JsValue>;
 
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(handler: &Function, ms: f64) -> JsValue;
+    #[wasm_bindgen(js_name = setTimeout, catch)]
+    fn set_timeout(handler: &Function, ms: f64) -> Result<JsValue, JsValue>;
 
-    /// `AbortSignal.timeout(ms)`: aborts with a `TimeoutError` after `ms`, with no JS closure.
-    #[wasm_bindgen(js_namespace = AbortSignal, js_name = timeout)]
-    fn abort_signal_timeout(ms: f64) -> AbortSignal;
+    /// `AbortSignal.timeout(ms)` (whole milliseconds): aborts with a `TimeoutError`, no JS closure.
+    #[wasm_bindgen(js_namespace = AbortSignal, js_name = timeout, catch)]
+    fn abort_signal_timeout(ms: f64) -> Result<AbortSignal, JsValue>;
 
     /// `AbortSignal.any(signals)`: aborts when any of them does.
-    #[wasm_bindgen(js_namespace = AbortSignal, js_name = any)]
-    fn abort_signal_any(signals: &Array) -> AbortSignal;
+    #[wasm_bindgen(js_namespace = AbortSignal, js_name = any, catch)]
+    fn abort_signal_any(signals: &Array) -> Result<AbortSignal, JsValue>;
 }
 
 /// A 2xx answer: status, headers and the parsed body (`null` for 204).
@@ -35,11 +36,6 @@ pub struct Reply {
     pub headers: Headers,
     /// The body as parsed by `Response.json()`, or `null` when there is none.
     pub data: JsValue,
-}
-
-/// Whether `value` is an `AbortSignal`.
-pub fn is_abort_signal(value: &JsValue) -> bool {
-    value.is_instance_of::<AbortSignal>()
 }
 
 impl Reply {
@@ -69,19 +65,23 @@ pub struct Deadline {
 impl Deadline {
     /// Starts the clock: the call fails with `Timeout` after `timeout_ms`, or `Aborted` when
     /// `user` fires.
-    pub fn start(timeout_ms: f64, user: Option<JsValue>) -> Deadline {
+    pub fn start(timeout_ms: f64, user: Option<JsValue>) -> Result<Deadline, Failure> {
+        let unavailable = |e: JsValue| Failure::Network {
+            detail: js_message(&e),
+        };
         let user: Option<AbortSignal> = user.map(JsCast::unchecked_into);
-        let timer = abort_signal_timeout(timeout_ms);
+        // Timers take whole milliseconds (Node throws on a fraction).
+        let timer = abort_signal_timeout(timeout_ms.ceil()).map_err(unavailable)?;
         let combined = match &user {
-            Some(user) => abort_signal_any(&Array::of2(user, &timer)),
+            Some(user) => abort_signal_any(&Array::of2(user, &timer)).map_err(unavailable)?,
             None => timer.clone(),
         };
-        Deadline {
+        Ok(Deadline {
             timeout_ms,
             timer,
             user,
             combined,
-        }
+        })
     }
 
     /// Why the call must stop now, if it must.
@@ -107,6 +107,14 @@ impl Deadline {
     }
 }
 
+/// An exception's `message`, or nothing.
+fn js_message(error: &JsValue) -> String {
+    Reflect::get(error, &"message".into())
+        .ok()
+        .and_then(|m| m.as_string())
+        .unwrap_or_default()
+}
+
 fn json_headers() -> JsValue {
     let headers = Object::new();
     let _ = Reflect::set(&headers, &"Content-Type".into(), &"application/json".into());
@@ -127,7 +135,9 @@ pub async fn send(
         init.set_headers(&json_headers());
         init.set_body(&JsValue::from_str(body));
     }
-    let response: Response = match JsFuture::from(global_fetch(url, &init)).await {
+    let request = global_fetch(url, &init)
+        .map_err(|e| deadline.failure(&e, |detail| Failure::Network { detail }))?;
+    let response: Response = match JsFuture::from(request).await {
         Ok(value) => value.unchecked_into(),
         Err(error) => return Err(deadline.failure(&error, |detail| Failure::Network { detail })),
     };
@@ -184,7 +194,7 @@ pub async fn send(
 /// Waits `ms` milliseconds (or less, when the deadline passes first).
 pub async fn sleep(ms: f64, deadline: &Deadline) {
     let promise = Promise::new(&mut |resolve, _reject| {
-        let _ = set_timeout(&resolve, ms);
+        let _ = set_timeout(&resolve, ms.ceil());
         let _ = deadline
             .combined
             .add_event_listener_with_callback("abort", &resolve);

@@ -140,6 +140,16 @@ test('a caller\'s AbortSignal aborts a call, and the timeout bounds it', async (
   emu.clearFaults();
 });
 
+test('a fractional timeout works (timers take whole milliseconds) and the module keeps working', { timeout: 120_000 }, async () => {
+  // Regression: AbortSignal.timeout(1.5) throws in Node; that exception once escaped into wasm
+  // and stalled every later call.
+  for (let i = 0; i < 50; i += 1) {
+    const { error } = await settle(tokens.checkValidity({ timeout: 1.5 }));
+    if (error) assert.equal(error.kind, 'Timeout');
+  }
+  assert.equal((await settle(tokens.checkValidity({ timeout: 2000.25 }))).value.data.code, 'TokenValid');
+});
+
 test('usernames and ids cannot change the request path', { timeout: 120_000 }, async () => {
   emu.clearRequests();
   for (const name of ['../admin', 'a/b', 'x?y#z', '50%']) {

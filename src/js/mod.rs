@@ -75,7 +75,7 @@ impl Client {
         let origin = &self.config.origin;
         let fail =
             |failure| response::error_for(req, origin, failure, &[&self.config.access_token]);
-        let deadline = Deadline::start(call.timeout_ms, call.signal.clone());
+        let deadline = Deadline::start(call.timeout_ms, call.signal.clone()).map_err(fail)?;
         if let Some(stop) = deadline.expired() {
             return Err(fail(stop));
         }
@@ -641,7 +641,7 @@ pub fn public_scopes() -> JsValue {
 /// Whether `value` is a {@link MapboxError} thrown or rejected by this package.
 #[wasm_bindgen(js_name = isMapboxError, unchecked_return_type = "value is MapboxError")]
 pub fn is_mapbox_error(value: JsValue) -> bool {
-    value.is_instance_of::<js_sys::Error>()
+    options::instance_of(&value, "Error")
         && Reflect::get(&value, &"name".into())
             .ok()
             .and_then(|n| n.as_string())

@@ -2,7 +2,7 @@
 //! bad option rejects the promise with an `InvalidInput` error instead of throwing or trapping.
 //! Messages name the option and the expected type but never repeat the value (it might be a token).
 
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Function, Object, Reflect, Symbol};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::core::error::Error;
@@ -10,7 +10,38 @@ use crate::core::request::{AllowedApplication, Expires, Patch};
 use crate::core::token::redact;
 
 /// The most items read from any array option.
-const MAX_ITEMS: u32 = 10_000;
+const MAX_ITEMS: f64 = 10_000.0;
+
+// Untrusted values may be hostile Proxies whose traps throw. A JavaScript exception must never
+// unwind through wasm frames (it would leave the module's state half-updated), so every look at
+// such a value goes through a call that catches: Reflect, or a Function called with `call*`.
+
+fn global(name: &str) -> JsValue {
+    Reflect::get(&js_sys::global(), &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn call_global(object: &str, method: &str, this: &JsValue, arg: &JsValue) -> Option<JsValue> {
+    let f = Reflect::get(&global(object), &JsValue::from_str(method)).ok()?;
+    f.dyn_ref::<Function>()?.call1(this, arg).ok()
+}
+
+/// `value instanceof globalThis[constructor]`; false when the check throws.
+pub fn instance_of(value: &JsValue, constructor: &str) -> bool {
+    if !(value.is_object() || value.is_function()) {
+        return false;
+    }
+    let ctor = global(constructor);
+    let has_instance = Reflect::get(&ctor, &Symbol::has_instance()).ok();
+    let check = has_instance.as_ref().and_then(|f| f.dyn_ref::<Function>());
+    check
+        .and_then(|f| f.call1(&ctor, value).ok())
+        .is_some_and(|r| r.is_truthy())
+}
+
+/// `Array.isArray(value)`; false when it throws (a revoked Proxy).
+fn is_array(value: &JsValue) -> bool {
+    call_global("Array", "isArray", &JsValue::UNDEFINED, value).is_some_and(|r| r.is_truthy())
+}
 
 /// A validated options object: a plain object (or nothing) with only known keys.
 pub struct Options {
@@ -32,7 +63,7 @@ impl Options {
                 method,
             });
         }
-        if !value.is_object() || Array::is_array(value) || value.is_function() {
+        if !value.is_object() || is_array(value) || value.is_function() {
             return Err(Error::invalid(format!("{method} takes an options object.")));
         }
         let object: Object = value.clone().unchecked_into();
@@ -148,8 +179,12 @@ impl Options {
                 } else if let Some(text) = v.as_string() {
                     Some(Expires::Text(text))
                 } else {
-                    v.dyn_ref::<js_sys::Date>()
-                        .map(|d| Expires::At(d.get_time()))
+                    // Date.prototype.getTime.call(v): throws (caught) unless v is a real Date.
+                    let get_time = Reflect::get(&global("Date"), &"prototype".into())
+                        .and_then(|proto| Reflect::get(&proto, &"getTime".into()))
+                        .ok()?;
+                    let ms = get_time.dyn_ref::<Function>()?.call0(v).ok()?.as_f64()?;
+                    Some(Expires::At(ms))
                 }
             },
         )
@@ -158,7 +193,10 @@ impl Options {
     /// `signal`: an `AbortSignal`.
     pub fn signal(&self) -> Result<Option<JsValue>, Error> {
         self.typed("signal", "an AbortSignal", |v| {
-            crate::transport::is_abort_signal(v).then(|| v.clone())
+            // A real signal answers `aborted` with a boolean; a Proxy of one throws (caught).
+            let real = instance_of(v, "AbortSignal")
+                && Reflect::get(v, &"aborted".into()).is_ok_and(|a| a.as_bool().is_some());
+            real.then(|| v.clone())
         })
     }
 
@@ -173,18 +211,27 @@ impl Options {
     }
 }
 
-fn items(value: &JsValue) -> Option<Array> {
-    let array = value.dyn_ref::<Array>()?;
-    (array.length() <= MAX_ITEMS).then(|| array.clone())
+/// The items of an array (at most `MAX_ITEMS`), each read through a catching `Reflect.get`.
+fn items(value: &JsValue) -> Option<Vec<JsValue>> {
+    if !is_array(value) {
+        return None;
+    }
+    let length = Reflect::get(value, &"length".into()).ok()?.as_f64()?;
+    if !(0.0..=MAX_ITEMS).contains(&length) {
+        return None;
+    }
+    (0..length as u32)
+        .map(|i| Reflect::get(value, &JsValue::from(i)).ok())
+        .collect()
 }
 
 fn string_array(value: &JsValue) -> Option<Vec<String>> {
-    items(value)?.iter().map(|item| item.as_string()).collect()
+    items(value)?.iter().map(JsValue::as_string).collect()
 }
 
 fn application_array(value: &JsValue) -> Option<Vec<AllowedApplication>> {
     items(value)?
-        .iter()
+        .into_iter()
         .map(|item| {
             if !item.is_object() {
                 return None;
