@@ -111,3 +111,14 @@ test('the emulator ships in the package with its command', async () => {
   `);
   assert.deepEqual(JSON.parse(out), { url: true, token: 'sk.' });
 });
+
+test('the installed bins run: mapbox-tokens and mapbox-tokens-emulator', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const { join } = await import('node:path');
+  const bin = (name) => join(project, 'node_modules', '.bin', name);
+  assert.match(execFileSync(bin('mapbox-tokens'), ['--version'], { encoding: 'utf8' }), /0\.1\.0/);
+  const parsed = JSON.parse(execFileSync(bin('mapbox-tokens'), ['parse', emulator.adminToken, '--json'], { encoding: 'utf8' }));
+  assert.equal(parsed.user, emulator.username);
+  assert.ok(!JSON.stringify(parsed).includes(emulator.adminToken), 'parse prints fields, not the token');
+  assert.match(execFileSync(bin('mapbox-tokens-emulator'), ['--help'], { encoding: 'utf8' }), /--port/);
+});
