@@ -319,6 +319,19 @@ pub fn write_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// `values` as a JSON array of strings.
+pub fn string_array(values: &[String]) -> String {
+    let mut out = String::from("[");
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_string(&mut out, v);
+    }
+    out.push(']');
+    out
+}
+
 /// Builds a JSON object member by member: `{"a":…,"b":…}`.
 pub struct ObjectWriter {
     out: String,
@@ -349,16 +362,7 @@ impl ObjectWriter {
 
     /// Adds an array-of-strings member.
     pub fn strings(&mut self, key: &str, values: &[String]) -> &mut Self {
-        self.key(key);
-        self.out.push('[');
-        for (i, v) in values.iter().enumerate() {
-            if i > 0 {
-                self.out.push(',');
-            }
-            write_string(&mut self.out, v);
-        }
-        self.out.push(']');
-        self
+        self.raw(key, &string_array(values))
     }
 
     /// Adds a member whose value is already JSON text.

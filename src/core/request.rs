@@ -2,7 +2,7 @@
 //! the input has been checked. Nothing here does I/O.
 
 use super::error::Error;
-use super::json::ObjectWriter;
+use super::json::{self, ObjectWriter};
 use super::time;
 use super::token::{self, Usage};
 use super::url::{encode_component, Origin};
@@ -142,6 +142,17 @@ pub enum Patch<T> {
     Clear,
     /// A new value.
     Set(T),
+}
+
+impl<T> Patch<T> {
+    /// The field's JSON text (`null` to clear), or `None` to leave it out.
+    fn json(&self, set: impl FnOnce(&T) -> Result<String, Error>) -> Result<Option<String>, Error> {
+        match self {
+            Patch::Keep => Ok(None),
+            Patch::Clear => Ok(Some("null".into())),
+            Patch::Set(value) => set(value).map(Some),
+        }
+    }
 }
 
 /// An app allowed to use a token (`allowedApplications`, a beta restriction).
@@ -389,36 +400,25 @@ impl Config {
             body.string("note", checked_note(note)?);
             changes += 1;
         }
-        match &o.allowed_urls {
-            Patch::Keep => {}
-            Patch::Clear => {
-                body.raw("allowedUrls", "null");
-                changes += 1;
-            }
-            Patch::Set(urls) => {
-                body.strings("allowedUrls", checked_urls(urls)?);
-                changes += 1;
-            }
-        }
-        match &o.allowed_applications {
-            Patch::Keep => {}
-            Patch::Clear => {
-                body.raw("allowedApplications", "null");
-                changes += 1;
-            }
-            Patch::Set(apps) => {
-                body.raw("allowedApplications", &applications_json(apps)?);
-                changes += 1;
-            }
-        }
-        match &o.resources {
-            Patch::Keep => {}
-            Patch::Clear => {
-                body.raw("resources", "null");
-                changes += 1;
-            }
-            Patch::Set(resources) => {
-                body.strings("resources", checked_strings("resources", resources)?);
+        for (key, patch) in [
+            (
+                "allowedUrls",
+                o.allowed_urls
+                    .json(|urls| Ok(json::string_array(checked_urls(urls)?)))?,
+            ),
+            (
+                "allowedApplications",
+                o.allowed_applications
+                    .json(|apps| applications_json(apps))?,
+            ),
+            (
+                "resources",
+                o.resources
+                    .json(|r| Ok(json::string_array(checked_strings("resources", r)?)))?,
+            ),
+        ] {
+            if let Some(text) = patch {
+                body.raw(key, &text);
                 changes += 1;
             }
         }
