@@ -46,8 +46,15 @@ pub struct RateLimit {
 
 /// A failed call. `message` is a complete sentence for people; the other fields are for code.
 /// Nothing in it ever contains an access token: URLs are redacted and API messages are scrubbed.
+///
+/// The details live behind one pointer, so that `Result<T, Error>` stays small: passing errors
+/// around then costs the wasm module far less code.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Error {
+pub struct Error(Box<Details>);
+
+/// The fields of an [`Error`] (reached through `Deref`: `error.kind`, `error.message`, …).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Details {
     /// The broad cause.
     pub kind: ErrorKind,
     /// What failed, why, and what to do.
@@ -67,15 +74,40 @@ pub struct Error {
 impl Error {
     /// An `InvalidInput` error: nothing was sent.
     pub fn invalid(message: impl Into<String>) -> Error {
-        Error {
-            kind: ErrorKind::InvalidInput,
-            message: message.into(),
+        Error::of(ErrorKind::InvalidInput, message.into())
+    }
+
+    /// An error of `kind` with only a message.
+    pub fn of(kind: ErrorKind, message: String) -> Error {
+        Details {
+            kind,
+            message,
             status: None,
             api_message: None,
             method: None,
             url: None,
             rate_limit: None,
         }
+        .into()
+    }
+
+    /// The fields, by value.
+    pub fn into_details(self) -> Details {
+        *self.0
+    }
+}
+
+impl From<Details> for Error {
+    fn from(details: Details) -> Error {
+        Error(Box::new(details))
+    }
+}
+
+impl std::ops::Deref for Error {
+    type Target = Details;
+
+    fn deref(&self) -> &Details {
+        &self.0
     }
 }
 

@@ -1,7 +1,7 @@
 //! Reading what came back: statuses, error bodies, rate-limit headers and the pagination cursor.
 //! Success bodies are left to the platform's JSON parser.
 
-use super::error::{Error, ErrorKind, RateLimit};
+use super::error::{Details, Error, ErrorKind, RateLimit};
 use super::json;
 use super::request::{Operation, Request};
 use super::token::redact;
@@ -67,11 +67,12 @@ pub fn next_target<'a>(link: Option<&'a str>, origin: &Origin) -> Result<Option<
     let Some(uri) = link.and_then(next_link) else {
         return Ok(None);
     };
-    origin.strip(uri).map(Some).ok_or_else(|| Error {
-        kind: ErrorKind::Decode,
-        ..Error::invalid(
+    origin.strip(uri).map(Some).ok_or_else(|| {
+        Error::of(
+            ErrorKind::Decode,
             "listAllTokens stopped: the API's next-page link leads to another origin, and the access \
-             token is only ever sent to the configured origin.",
+             token is only ever sent to the configured origin."
+                .into(),
         )
     })
 }
@@ -154,7 +155,7 @@ pub fn error_for(req: &Request, origin: &Origin, failure: Failure, secrets: &[&s
         ),
         Failure::Aborted => (ErrorKind::Aborted, format!("{name} was aborted by its signal."), None, None, None),
     };
-    Error {
+    Details {
         kind,
         message: redact(&message, secrets),
         status,
@@ -163,6 +164,7 @@ pub fn error_for(req: &Request, origin: &Origin, failure: Failure, secrets: &[&s
         url: Some(req.redacted_url(origin)),
         rate_limit,
     }
+    .into()
 }
 
 #[cfg(test)]
@@ -256,7 +258,7 @@ mod tests {
         assert!(e.message.contains("refused the input"));
         let e = fail(&list, status(418, "not json"));
         assert_eq!(
-            (e.api_message, e.message.as_str()),
+            (e.api_message.clone(), e.message.as_str()),
             (None, "listTokens failed: the API answered 418.")
         );
     }

@@ -193,21 +193,24 @@ impl Tokens {
         allowed: &[&str],
         prepare: impl FnOnce(&Client, &Options) -> Result<Request, Error>,
     ) -> Promise {
-        let client = self.client.clone();
         let prepared = Options::new(options, method, allowed)
-            .and_then(|o| Ok((prepare(&client, &o)?, client.call(&o)?)));
-        let (req, call) = match prepared {
-            Ok(p) => p,
-            Err(e) => return values::rejected(e),
-        };
-        future_to_promise(async move {
-            let reply = client.execute(&req, &call).await.map_err(values::error)?;
-            let next_start = (req.op == request::Operation::ListTokens).then(|| {
-                response::next_start(reply.header("link").as_deref(), &client.config.origin)
-            });
-            Ok(values::response(reply, next_start))
-        })
+            .and_then(|o| Ok((prepare(&self.client, &o)?, self.client.call(&o)?)));
+        match prepared {
+            Ok((req, call)) => send(self.client.clone(), req, call),
+            Err(e) => values::rejected(e),
+        }
     }
+}
+
+/// The asynchronous half of every method, kept out of the generic `run` so that its state
+/// machine exists once in the module, not once per method.
+fn send(client: Rc<Client>, req: Request, call: Call) -> Promise {
+    future_to_promise(async move {
+        let reply = client.execute(&req, &call).await.map_err(values::error)?;
+        let next_start = (req.op == request::Operation::ListTokens)
+            .then(|| response::next_start(reply.header("link").as_deref(), &client.config.origin));
+        Ok(values::response(reply, next_start))
+    })
 }
 
 const CALL: [&str; 2] = ["timeout", "signal"];

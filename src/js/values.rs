@@ -42,6 +42,7 @@ pub fn response(reply: Reply, next_start: Option<Option<String>>) -> JsValue {
 /// A real `Error` named `MapboxError` with `kind`, and where known `status`, `apiMessage`,
 /// `method`, `url` and `rateLimit`.
 pub fn error(e: Error) -> JsValue {
+    let e = e.into_details();
     let js = js_sys::Error::new(&e.message);
     js.set_name("MapboxError");
     set(&js, "kind", &JsValue::from_str(e.kind.as_str()));

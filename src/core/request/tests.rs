@@ -21,11 +21,11 @@ fn invalid(result: Result<Request, Error>) -> String {
     let e = result.expect_err("the input should have been refused");
     assert_eq!(e.kind, ErrorKind::InvalidInput);
     assert_eq!(
-        (e.method, e.url),
+        (e.method, e.url.clone()),
         (None, None),
         "nothing is sent for invalid input"
     );
-    e.message
+    e.message.clone()
 }
 
 fn body(req: &Request) -> Value {
