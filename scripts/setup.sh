@@ -2,12 +2,13 @@
 # scripts/setup.sh: make a bare Debian 12 machine (root) ready to build and test mapbox-tokens.
 #
 # Idempotent and quick when nothing is missing. It installs:
-#   1. Debian packages: chromium + chromium-driver (browser tests), curl, gzip, ca-certificates.
+#   1. Debian packages: chromium + chromium-driver and firefox-esr (browser tests), curl, gzip, ca-certificates.
 #   2. A wasm32-unknown-unknown Rust target:
 #        "rustup"  mode: rustup's rust-std (already installed, or `rustup target add` within $RUSTUP_TIMEOUT s);
 #        "sysroot" mode: when rustup cannot fetch it, Debian's rustc-web + a wasm32 std built here from
 #                        rust-web-src with -Zbuild-std, linked into rustup as the toolchain "system-web".
-#   3. wasm-bindgen-cli at exactly the version of the wasm-bindgen crate in Cargo.lock, and wasm-pack.
+#   3. wasm-bindgen-cli at exactly the version of the wasm-bindgen crate in Cargo.lock, wasm-pack, and
+#      geckodriver (Firefox's WebDriver, from crates.io).
 #   4. wasm-opt from the npm package `binaryen` (Debian's binaryen 108 silently breaks wasm-bindgen output).
 #   5. The project's npm dev dependencies (`npm ci`).
 # It writes .toolchain/env.sh, which the Makefile sources before any wasm command.
@@ -16,6 +17,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MODE=${WASM_TOOLCHAIN_MODE:-auto}
 WASM_PACK_VERSION=${WASM_PACK_VERSION:-0.15.1}
+GECKODRIVER_VERSION=${GECKODRIVER_VERSION:-0.37.1}
 BINARYEN_NPM_VERSION=${BINARYEN_NPM_VERSION:-132.0.0}
 RUSTUP_TIMEOUT=${RUSTUP_TIMEOUT:-90}
 SYSROOT_BUILD_DIR=${SYSROOT_BUILD_DIR:-/var/tmp/wasm32-sysroot-build}
@@ -49,7 +51,7 @@ apt_ensure() {
 }
 
 # ------------------------------------------------------------------ 1. Debian packages
-apt_ensure ca-certificates curl gzip chromium chromium-driver
+apt_ensure ca-certificates curl gzip chromium chromium-driver firefox-esr
 if ! have node || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
   apt_ensure nodejs npm
   [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ] || { say "ERROR: Node.js >= 20 is required"; exit 1; }
@@ -120,7 +122,7 @@ esac
 WBV=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' "$ROOT/Cargo.lock")
 cargo_install() { # crate version expected-`--version`-output binary
   local crate=$1 ver=$2 want=$3 bin=$4
-  if have "$bin" && [ "$("$bin" --version 2>/dev/null)" = "$want" ]; then return 0; fi
+  if have "$bin" && [ "$("$bin" --version 2>/dev/null | head -n 1)" = "$want" ]; then return 0; fi
   say "cargo install $crate@$ver"
   # Some locked dependencies of these tools are absent from the registry mirror: fall back to unlocked.
   (cd / && env -u RUSTUP_TOOLCHAIN cargo install -q "$crate" --version "=$ver" --locked --force 2>/dev/null) \
@@ -129,6 +131,7 @@ cargo_install() { # crate version expected-`--version`-output binary
 }
 cargo_install wasm-bindgen-cli "$WBV" "wasm-bindgen $WBV" wasm-bindgen
 cargo_install wasm-pack "$WASM_PACK_VERSION" "wasm-pack $WASM_PACK_VERSION" wasm-pack
+cargo_install geckodriver "$GECKODRIVER_VERSION" "geckodriver $GECKODRIVER_VERSION" geckodriver
 
 # ------------------------------------------------------------------ 4. wasm-opt from npm binaryen
 if ! "$BINARYEN_PREFIX/bin/wasm-opt" --version 2>/dev/null | grep -q "version ${BINARYEN_NPM_VERSION%%.*}\b"; then
@@ -154,6 +157,7 @@ mkdir -p "$ROOT/.toolchain"
   echo "export PATH=\"$PATH\""
   echo "export WASM_BINDGEN_TEST_WEBDRIVER_JSON=\"$ROOT/scripts/webdriver.json\""
   echo "export CHROMEDRIVER=/usr/bin/chromedriver"
+  echo "export GECKODRIVER=\"$(command -v geckodriver)\""
   echo "export WASM_TOOLCHAIN_MODE=$MODE"
   [ "$MODE" = sysroot ] && echo "export WASM_RUSTUP_TOOLCHAIN=$LINKED_TC" || echo "export WASM_RUSTUP_TOOLCHAIN="
 } > "$ROOT/.toolchain/env.sh.new"

@@ -35,6 +35,7 @@ if [ "${1:-}" != lint ]; then
   step "emulator (node:test)" node --test emulator/test/*.test.mjs
   step "wasm-pack test --node" scripts/with-emulator.sh "$EMU_PORT" "${WASM[@]}" wasm-pack test --node
   step "wasm-pack test --headless --chrome" scripts/with-emulator.sh "$EMU_PORT" "${WASM[@]}" wasm-pack test --headless --chrome
+  step "wasm-pack test --headless --firefox" scripts/with-emulator.sh "$EMU_PORT" "${WASM[@]}" wasm-pack test --headless --firefox
   step "build pkg/" bash scripts/build-pkg.sh
   step "package (node:test)" node --test --test-concurrency=1 npm/test/*.test.mjs
   if [ -d www/test ]; then step "dashboard e2e (node:test)" node --test --test-concurrency=1 www/test/*.test.mjs; fi
