@@ -1,5 +1,5 @@
 // The package in headless Chromium: a plain ES-module page loading the ./web build, and the
-// default (bundler) build bundled by webpack from an installed tarball. Both call the emulator
+// default (bundler) build bundled by webpack and by Vite from an installed tarball. All call the emulator
 // cross-origin with real fetch.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -69,6 +69,28 @@ test('webpack bundles the installed package for the browser, and it reaches chec
   assert.ok(!stats.hasErrors(), stats.toString('errors-only'));
   writeFileSync(join(project, 'dist', 'index.html'), '<!doctype html><script src="main.js"></script>');
   const server = await serveStatic(join(project, 'dist'));
+  try {
+    const result = await resultOf(`${server.url}/index.html`);
+    assert.deepEqual(result, { status: 200, code: 'TokenValid', user: emulator.username });
+  } finally {
+    await server.close();
+  }
+});
+
+test('Vite (with vite-plugin-wasm) bundles the installed package, and it reaches checkValidity()', async () => {
+  const project = installPackedPackage();
+  writeFileSync(join(project, 'entry.js'), `import { Tokens } from 'mapbox-tokens';\n${PROBE(emulator.url, emulator.adminToken)}`);
+  writeFileSync(join(project, 'index.html'), '<!doctype html><script type="module" src="./entry.js"></script>');
+  const { build } = await import('vite');
+  const { default: wasm } = await import('vite-plugin-wasm');
+  await build({
+    root: project,
+    configFile: false,
+    logLevel: 'silent',
+    plugins: [wasm()],
+    build: { outDir: join(project, 'vite-dist'), target: 'esnext' },
+  });
+  const server = await serveStatic(join(project, 'vite-dist'));
   try {
     const result = await resultOf(`${server.url}/index.html`);
     assert.deepEqual(result, { status: 200, code: 'TokenValid', user: emulator.username });
