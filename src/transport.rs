@@ -4,7 +4,7 @@
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, Headers, RequestInit, Response};
+use web_sys::{AbortController, AbortSignal, Headers, RequestInit, Response};
 
 use crate::core::error::RateLimit;
 use crate::core::response::{self, Failure};
@@ -19,9 +19,8 @@ extern "C" {
     #[wasm_bindgen(js_name = setTimeout, catch)]
     fn set_timeout(handler: &Function, ms: f64) -> Result<JsValue, JsValue>;
 
-    /// `AbortSignal.timeout(ms)` (whole milliseconds): aborts with a `TimeoutError`, no JS closure.
-    #[wasm_bindgen(js_namespace = AbortSignal, js_name = timeout, catch)]
-    fn abort_signal_timeout(ms: f64) -> Result<AbortSignal, JsValue>;
+    #[wasm_bindgen(js_name = clearTimeout, catch)]
+    fn clear_timeout(id: &JsValue) -> Result<(), JsValue>;
 
     /// `AbortSignal.any(signals)`: aborts when any of them does.
     #[wasm_bindgen(js_namespace = AbortSignal, js_name = any, catch)]
@@ -55,9 +54,14 @@ impl Reply {
 }
 
 /// The deadline and the caller's signal that bound one call, across all its attempts.
+///
+/// The timeout is an `AbortController` aborted by a plain `setTimeout` (its bound `abort`: no JS
+/// source, no Rust closure) and cleared as soon as the call ends, so that no timer outlives it.
+/// (`AbortSignal.timeout` would leave every call's timer to fire later, and cost more.)
 pub struct Deadline {
     timeout_ms: f64,
-    timer: AbortSignal,
+    controller: AbortController,
+    timer_id: JsValue,
     user: Option<AbortSignal>,
     combined: AbortSignal,
 }
@@ -70,15 +74,21 @@ impl Deadline {
             detail: js_message(&e),
         };
         let user: Option<AbortSignal> = user.map(JsCast::unchecked_into);
+        let controller = AbortController::new().map_err(unavailable)?;
+        let abort = Reflect::get(&controller, &"abort".into()).map_err(unavailable)?;
+        let abort: &Function = abort.unchecked_ref();
         // Timers take whole milliseconds (Node throws on a fraction).
-        let timer = abort_signal_timeout(timeout_ms.ceil()).map_err(unavailable)?;
+        let timer_id =
+            set_timeout(&abort.bind0(&controller), timeout_ms.ceil()).map_err(unavailable)?;
+        let own = controller.signal();
         let combined = match &user {
-            Some(user) => abort_signal_any(&Array::of2(user, &timer)).map_err(unavailable)?,
-            None => timer.clone(),
+            Some(user) => abort_signal_any(&Array::of2(user, &own)).map_err(unavailable)?,
+            None => own,
         };
         Ok(Deadline {
             timeout_ms,
-            timer,
+            controller,
+            timer_id,
             user,
             combined,
         })
@@ -88,7 +98,7 @@ impl Deadline {
     pub fn expired(&self) -> Option<Failure> {
         if self.user.as_ref().is_some_and(AbortSignal::aborted) {
             Some(Failure::Aborted)
-        } else if self.timer.aborted() {
+        } else if self.controller.signal().aborted() {
             Some(Failure::Timeout {
                 ms: self.timeout_ms,
             })
@@ -98,12 +108,13 @@ impl Deadline {
     }
 
     fn failure(&self, error: &JsValue, default: impl FnOnce(String) -> Failure) -> Failure {
-        self.expired().unwrap_or_else(|| {
-            let detail = Reflect::get(error, &"message".into())
-                .ok()
-                .and_then(|m| m.as_string());
-            default(detail.unwrap_or_default())
-        })
+        self.expired().unwrap_or_else(|| default(js_message(error)))
+    }
+}
+
+impl Drop for Deadline {
+    fn drop(&mut self) {
+        let _ = clear_timeout(&self.timer_id);
     }
 }
 
