@@ -17,6 +17,19 @@ after(async () => {
   await emulator?.close();
 });
 
+/**
+ * Serves `root`, opens `path` there and waits for the page to publish `window.result`; asserts the
+ * page reached checkValidity() on the emulator without page errors.
+ */
+async function assertProbeServed(root, path) {
+  const server = await serveStatic(root);
+  try {
+    assert.deepEqual(await resultOf(`${server.url}/${path}`), { status: 200, code: 'TokenValid', user: emulator.username });
+  } finally {
+    await server.close();
+  }
+}
+
 /** Opens `url` and waits for the page to publish `window.result` (or an error). */
 async function resultOf(url) {
   const page = await browser.newPage();
@@ -45,13 +58,7 @@ test('a plain ES-module page loading pkg/web reaches checkValidity()', async () 
     await init();
     ${PROBE(emulator.url, emulator.adminToken)}
   </script>`);
-  const server = await serveStatic(ROOT);
-  try {
-    const result = await resultOf(`${server.url}/artifacts/web-page/index.html`);
-    assert.deepEqual(result, { status: 200, code: 'TokenValid', user: emulator.username });
-  } finally {
-    await server.close();
-  }
+  await assertProbeServed(ROOT, 'artifacts/web-page/index.html');
 });
 
 test('webpack bundles the installed package for the browser, and it reaches checkValidity()', async () => {
@@ -68,13 +75,7 @@ test('webpack bundles the installed package for the browser, and it reaches chec
   }, (err, s) => (err ? reject(err) : resolve(s))));
   assert.ok(!stats.hasErrors(), stats.toString('errors-only'));
   writeFileSync(join(project, 'dist', 'index.html'), '<!doctype html><script src="main.js"></script>');
-  const server = await serveStatic(join(project, 'dist'));
-  try {
-    const result = await resultOf(`${server.url}/index.html`);
-    assert.deepEqual(result, { status: 200, code: 'TokenValid', user: emulator.username });
-  } finally {
-    await server.close();
-  }
+  await assertProbeServed(join(project, 'dist'), 'index.html');
 });
 
 test('Vite (with vite-plugin-wasm) bundles the installed package, and it reaches checkValidity()', async () => {
@@ -90,11 +91,5 @@ test('Vite (with vite-plugin-wasm) bundles the installed package, and it reaches
     plugins: [wasm()],
     build: { outDir: join(project, 'vite-dist'), target: 'esnext' },
   });
-  const server = await serveStatic(join(project, 'vite-dist'));
-  try {
-    const result = await resultOf(`${server.url}/index.html`);
-    assert.deepEqual(result, { status: 200, code: 'TokenValid', user: emulator.username });
-  } finally {
-    await server.close();
-  }
+  await assertProbeServed(join(project, 'vite-dist'), 'index.html');
 });
