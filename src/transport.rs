@@ -132,13 +132,13 @@ fn json_headers() -> JsValue {
     headers.into()
 }
 
-/// Sends one request and reads its answer. Every way it can end maps to a [`Failure`] or a [`Reply`].
-pub async fn send(
+/// Begins one request now, synchronously: the fetch is in flight when this returns.
+pub fn start(
     url: &str,
     method: &str,
     body: Option<&str>,
     deadline: &Deadline,
-) -> Result<Reply, Failure> {
+) -> Result<Promise, Failure> {
     let init = RequestInit::new();
     init.set_method(method);
     init.set_signal(Some(&deadline.combined));
@@ -146,8 +146,12 @@ pub async fn send(
         init.set_headers(&json_headers());
         init.set_body(&JsValue::from_str(body));
     }
-    let request = global_fetch(url, &init)
-        .map_err(|e| deadline.failure(&e, |detail| Failure::Network { detail }))?;
+    global_fetch(url, &init).map_err(|e| deadline.failure(&e, |detail| Failure::Network { detail }))
+}
+
+/// Waits for a request begun by [`start`] and reads its answer. Every way it can end maps to a
+/// [`Failure`] or a [`Reply`].
+pub async fn finish(request: Promise, deadline: &Deadline) -> Result<Reply, Failure> {
     let response: Response = match JsFuture::from(request).await {
         Ok(value) => value.unchecked_into(),
         Err(error) => return Err(deadline.failure(&error, |detail| Failure::Network { detail })),

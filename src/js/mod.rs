@@ -70,24 +70,53 @@ impl Client {
         })
     }
 
-    /// Sends `req`, retrying what is safe to retry, and maps every failure to an [`Error`].
-    async fn execute(&self, req: &Request, call: &Call) -> Result<Reply, Error> {
-        let origin = &self.config.origin;
-        let fail =
-            |failure| response::error_for(req, origin, failure, &[&self.config.access_token]);
-        let deadline = Deadline::start(call.timeout_ms, call.signal.clone()).map_err(fail)?;
+    /// Begins `req` synchronously: its deadline starts and its first fetch is in flight when
+    /// this returns, so no microtask turn separates the caller from the network.
+    fn begin(&self, req: &Request, call: &Call) -> Result<Exchange, Error> {
+        let deadline =
+            Deadline::start(call.timeout_ms, call.signal.clone()).map_err(|f| self.fail(req, f))?;
         if let Some(stop) = deadline.expired() {
-            return Err(fail(stop));
+            return Err(self.fail(req, stop));
         }
-        let url = req.url(origin, &self.config.access_token);
+        let url = req.url(&self.config.origin, &self.config.access_token);
+        let first = transport::start(&url, req.method(), req.body.as_deref(), &deadline);
+        Ok(Exchange {
+            deadline,
+            url,
+            first: Some(first),
+        })
+    }
+
+    fn fail(&self, req: &Request, failure: Failure) -> Error {
+        response::error_for(
+            req,
+            &self.config.origin,
+            failure,
+            &[&self.config.access_token],
+        )
+    }
+
+    /// Finishes a begun request, retrying what is safe to retry, and maps every failure to an
+    /// [`Error`].
+    async fn complete(&self, req: &Request, mut exchange: Exchange) -> Result<Reply, Error> {
+        let deadline = &exchange.deadline;
         let (mut attempt, mut unknown) = (0, false);
         loop {
             attempt += 1;
-            let failure =
-                match transport::send(&url, req.method(), req.body.as_deref(), &deadline).await {
-                    Ok(reply) => return Ok(reply),
-                    Err(failure) => failure,
-                };
+            let started = match exchange.first.take() {
+                Some(first) => first,
+                None => {
+                    transport::start(&exchange.url, req.method(), req.body.as_deref(), deadline)
+                }
+            };
+            let outcome = match started {
+                Ok(request) => transport::finish(request, deadline).await,
+                Err(failure) => Err(failure),
+            };
+            let failure = match outcome {
+                Ok(reply) => return Ok(reply),
+                Err(failure) => failure,
+            };
             if let Failure::Status { status, .. } = failure {
                 if retry::counts_as_deleted(req, status, unknown) {
                     return Ok(Reply::deleted());
@@ -102,14 +131,28 @@ impl Client {
                 Math::random(),
                 Date::now(),
             ) else {
-                return Err(fail(failure));
+                return Err(self.fail(req, failure));
             };
-            transport::sleep(ms, &deadline).await;
+            transport::sleep(ms, deadline).await;
             if let Some(stop) = deadline.expired() {
-                return Err(fail(stop));
+                return Err(self.fail(req, stop));
             }
         }
     }
+
+    /// Sends `req` and waits for its reply (begin, then complete).
+    async fn execute(&self, req: &Request, call: &Call) -> Result<Reply, Error> {
+        let exchange = self.begin(req, call)?;
+        self.complete(req, exchange).await
+    }
+}
+
+/// A call in progress: its deadline (dropped, and its timer cleared, when the call ends), its URL
+/// and its first attempt, already in flight.
+struct Exchange {
+    deadline: Deadline,
+    url: String,
+    first: Option<Result<Promise, Failure>>,
 }
 
 /// A client for the [Mapbox Tokens API](https://docs.mapbox.com/api/accounts/tokens/).
@@ -205,8 +248,15 @@ impl Tokens {
 /// The asynchronous half of every method, kept out of the generic `run` so that its state
 /// machine exists once in the module, not once per method.
 fn send(client: Rc<Client>, req: Request, call: Call) -> Promise {
+    let exchange = match client.begin(&req, &call) {
+        Ok(exchange) => exchange,
+        Err(e) => return values::rejected(e),
+    };
     future_to_promise(async move {
-        let reply = client.execute(&req, &call).await.map_err(values::error)?;
+        let reply = client
+            .complete(&req, exchange)
+            .await
+            .map_err(values::error)?;
         let next_start = (req.op == request::Operation::ListTokens)
             .then(|| response::next_start(reply.header("link").as_deref(), &client.config.origin));
         Ok(values::response(reply, next_start))
