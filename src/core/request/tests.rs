@@ -28,6 +28,14 @@ fn invalid(result: Result<Request, Error>) -> String {
     e.message.clone()
 }
 
+/// Asserts the method, path and query, and body that `req` sends.
+fn assert_sends(req: &Request, method: &str, target: &str, body: Option<&str>) {
+    assert_eq!(
+        (req.method(), req.target.as_str(), req.body.as_deref()),
+        (method, target, body)
+    );
+}
+
 fn body(req: &Request) -> Value {
     json::parse(req.body.as_deref().expect("a body")).expect("valid JSON")
 }
@@ -36,10 +44,7 @@ fn body(req: &Request) -> Value {
 fn list_tokens_sends_every_filter() {
     let c = config();
     let req = c.list_tokens(&ListTokens::default()).unwrap();
-    assert_eq!(
-        (req.method(), req.target.as_str(), req.body.as_deref()),
-        ("GET", "/tokens/v2/demo", None)
-    );
+    assert_sends(&req, "GET", "/tokens/v2/demo", None);
     let req = c
         .list_tokens(&ListTokens {
             username: Some("other user".into()),
@@ -145,13 +150,11 @@ fn create_temp_token_sends_scopes_and_an_iso_expiry() {
             NOW,
         )
         .unwrap();
-    assert_eq!(
-        (req.method(), req.target.as_str()),
-        ("POST", "/tokens/v2/demo")
-    );
-    assert_eq!(
-        req.body.as_deref(),
-        Some(r#"{"scopes":["styles:read"],"expires":"2026-09-21T14:14:20.000Z"}"#)
+    assert_sends(
+        &req,
+        "POST",
+        "/tokens/v2/demo",
+        Some(r#"{"scopes":["styles:read"],"expires":"2026-09-21T14:14:20.000Z"}"#),
     );
     // Default: one hour.
     let req = c
@@ -263,13 +266,11 @@ fn create_sends_only_given_fields() {
             ..Default::default()
         })
         .unwrap();
-    assert_eq!(
-        (req.method(), req.target.as_str()),
-        ("POST", "/tokens/v2/demo")
-    );
-    assert_eq!(
-        req.body.as_deref(),
-        Some(r#"{"scopes":["styles:read"],"note":"test-token"}"#)
+    assert_sends(
+        &req,
+        "POST",
+        "/tokens/v2/demo",
+        Some(r#"{"scopes":["styles:read"],"note":"test-token"}"#),
     );
     let req = c
         .create(&Create {
@@ -361,13 +362,11 @@ fn update_sends_only_changes_and_null_clears() {
             ..Default::default()
         })
         .unwrap();
-    assert_eq!(
-        (req.method(), req.target.as_str()),
-        ("PATCH", "/tokens/v2/demo/cid")
-    );
-    assert_eq!(
-        req.body.as_deref(),
-        Some(r#"{"scopes":["styles:read","datasets:read"],"note":"updated"}"#)
+    assert_sends(
+        &req,
+        "PATCH",
+        "/tokens/v2/demo/cid",
+        Some(r#"{"scopes":["styles:read","datasets:read"],"note":"updated"}"#),
     );
     let req = c
         .update(&Update {
@@ -464,15 +463,9 @@ fn check_validity_asks_about_the_given_token() {
 fn list_scopes_and_delete_paths() {
     let c = config();
     let req = c.list_scopes(&None).unwrap();
-    assert_eq!(
-        (req.method(), req.target.as_str(), req.body.as_deref()),
-        ("GET", "/scopes/v1/demo", None)
-    );
+    assert_sends(&req, "GET", "/scopes/v1/demo", None);
     let req = c.delete(&None, &Some("cid".into())).unwrap();
-    assert_eq!(
-        (req.method(), req.target.as_str(), req.body.as_deref()),
-        ("DELETE", "/tokens/v2/demo/cid", None)
-    );
+    assert_sends(&req, "DELETE", "/tokens/v2/demo/cid", None);
     assert!(invalid(c.delete(&None, &None)).contains("authorizationId is required"));
 }
 
