@@ -60,18 +60,29 @@ pub struct Tokens {
 }
 
 impl Tokens {
-    /// Runs one request: options are read by `prepare` synchronously (a bad option rejects),
-    /// then the request is sent and its reply turned into a response object.
+    /// Reads a method's options synchronously: `build` turns them into the request, and the
+    /// shared `timeout`/`signal` become the call's limits.
+    fn prepare(
+        &self,
+        options: &JsValue,
+        method: &'static str,
+        allowed: &[&str],
+        build: impl FnOnce(&Client, &Options) -> Result<Request, Error>,
+    ) -> Result<(Request, Call), Error> {
+        let o = Options::new(options, method, allowed)?;
+        Ok((build(&self.client, &o)?, self.client.call(&o)?))
+    }
+
+    /// Runs one request: a bad option rejects the promise; otherwise the request is sent and its
+    /// reply turned into a response object.
     fn run(
         &self,
         options: &JsValue,
         method: &'static str,
         allowed: &[&str],
-        prepare: impl FnOnce(&Client, &Options) -> Result<Request, Error>,
+        build: impl FnOnce(&Client, &Options) -> Result<Request, Error>,
     ) -> Promise {
-        let prepared = Options::new(options, method, allowed)
-            .and_then(|o| Ok((prepare(&self.client, &o)?, self.client.call(&o)?)));
-        match prepared {
+        match self.prepare(options, method, allowed, build) {
             Ok((req, call)) => send(self.client.clone(), req, call),
             Err(e) => values::rejected(e),
         }
@@ -146,17 +157,12 @@ impl Tokens {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "ListAllTokensOptions")] options: JsValue,
     ) -> JsValue {
-        let prepared = Options::new(
+        let prepared = self.prepare(
             &options,
             "listAllTokens",
             &keys(&["username", "default", "limit", "sortby", "usage"]),
-        )
-        .and_then(|o| {
-            Ok((
-                self.client.config.list_tokens(&list_options(&o)?)?,
-                self.client.call(&o)?,
-            ))
-        });
+            |c, o| c.config.list_tokens(&list_options(o)?),
+        );
         let (first, call, error) = match prepared {
             Ok((req, call)) => (Some(req), call, None),
             Err(e) => (None, Call::default(), Some(e)),
@@ -481,11 +487,8 @@ pub fn parse_token(
 pub fn token_usage_for(
     #[wasm_bindgen(unchecked_param_type = "readonly string[]")] scopes: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let o = Object::new();
-    let _ = Reflect::set(&o, &"scopes".into(), &scopes);
-    let list = Options::new(&o, "tokenUsageFor", &["scopes"])
-        .and_then(|o| o.strings("scopes"))
-        .and_then(|s| s.ok_or_else(|| Error::invalid("scopes must be an array of strings.")))
+    let list = options::string_array(&scopes)
+        .ok_or_else(|| Error::invalid("scopes must be an array of strings."))
         .and_then(|s| request::token_usage_for(&s));
     list.map(|usage| JsValue::from_str(usage.as_str()))
         .map_err(values::error)

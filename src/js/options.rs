@@ -225,7 +225,8 @@ fn items(value: &JsValue) -> Option<Vec<JsValue>> {
         .collect()
 }
 
-fn string_array(value: &JsValue) -> Option<Vec<String>> {
+/// An array whose items are all strings (read safely), or `None`.
+pub(super) fn string_array(value: &JsValue) -> Option<Vec<String>> {
     items(value)?.iter().map(JsValue::as_string).collect()
 }
 
