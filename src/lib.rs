@@ -8,13 +8,24 @@
 //!   reads statuses, error bodies, rate-limit and `Link` headers. Tested on the host.
 //! - `transport` (wasm32 only): the one file that touches web-sys; it calls the global `fetch`.
 //! - `js` (wasm32 only): the one file with `#[wasm_bindgen]` exports, the JavaScript API.
+//! - `runtime` (the npm build only): the panic handler and the memory allocator. The package is
+//!   built without Rust's `std`, whose formatting, panic and allocator machinery would otherwise
+//!   make up half of the module.
+#![cfg_attr(all(target_arch = "wasm32", not(feature = "std")), no_std)]
 #![warn(missing_docs)]
 // Errors are rare and built once per failed call; boxing them would only add indirection.
 #![allow(clippy::result_large_err)]
 
+extern crate alloc;
+
 pub mod core;
+#[cfg_attr(any(not(target_arch = "wasm32"), feature = "std"), allow(dead_code))]
+mod heap;
+mod prelude;
 
 #[cfg(target_arch = "wasm32")]
 pub mod js;
+#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
+mod runtime;
 #[cfg(target_arch = "wasm32")]
 mod transport;

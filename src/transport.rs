@@ -7,7 +7,10 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal, Headers, RequestInit, Response};
 
 use crate::core::error::RateLimit;
+use crate::core::num;
 use crate::core::response::{self, Failure};
+use crate::core::text::cat;
+use crate::prelude::*;
 
 #[wasm_bindgen]
 extern "C" {
@@ -79,7 +82,7 @@ impl Deadline {
         let abort: &Function = abort.unchecked_ref();
         // Timers take whole milliseconds (Node throws on a fraction).
         let timer_id =
-            set_timeout(&abort.bind0(&controller), timeout_ms.ceil()).map_err(unavailable)?;
+            set_timeout(&abort.bind0(&controller), num::ceil(timeout_ms)).map_err(unavailable)?;
         let own = controller.signal();
         let combined = match &user {
             Some(user) => abort_signal_any(&Array::of2(user, &own)).map_err(unavailable)?,
@@ -199,7 +202,7 @@ pub async fn finish(request: Promise, deadline: &Deadline) -> Result<Reply, Fail
                 Failure::Decode { status }
             } else {
                 Failure::Network {
-                    detail: format!("the response body was cut short: {detail}"),
+                    detail: cat(&["the response body was cut short: ", &detail]),
                 }
             }
         })),
@@ -209,7 +212,7 @@ pub async fn finish(request: Promise, deadline: &Deadline) -> Result<Reply, Fail
 /// Waits `ms` milliseconds (or less, when the deadline passes first).
 pub async fn sleep(ms: f64, deadline: &Deadline) {
     let promise = Promise::new(&mut |resolve, _reject| {
-        let _ = set_timeout(&resolve, ms.ceil());
+        let _ = set_timeout(&resolve, num::ceil(ms));
         let _ = deadline
             .combined
             .add_event_listener_with_callback("abort", &resolve);

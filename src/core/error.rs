@@ -1,6 +1,8 @@
 //! The one error type. In JavaScript it becomes an `Error` named `MapboxError` with these fields.
 
-use std::fmt;
+use core::fmt;
+
+use crate::prelude::*;
 
 /// What went wrong, broadly: the `kind` field of a `MapboxError`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,7 +105,7 @@ impl From<Details> for Error {
     }
 }
 
-impl std::ops::Deref for Error {
+impl core::ops::Deref for Error {
     type Target = Details;
 
     fn deref(&self) -> &Details {
@@ -117,4 +119,4 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl core::error::Error for Error {}

@@ -4,7 +4,7 @@
 //! the few JSON documents it must understand itself (a token's payload, an error body
 //! `{"message": …}`) and writes request bodies, so a full JSON library would only add weight.
 
-use std::fmt::Write;
+use crate::prelude::*;
 
 /// A parsed JSON value. Objects keep their members in document order.
 #[derive(Debug, Clone, PartialEq)]
@@ -168,12 +168,12 @@ impl Parser<'_> {
                 return None;
             }
         }
-        let text = std::str::from_utf8(&self.bytes[start..self.pos]).ok()?;
+        let text = core::str::from_utf8(&self.bytes[start..self.pos]).ok()?;
         parse_number(text).map(Value::Number)
     }
 
     fn hex4(&mut self) -> Option<u32> {
-        let text = std::str::from_utf8(self.bytes.get(self.pos..self.pos + 4)?).ok()?;
+        let text = core::str::from_utf8(self.bytes.get(self.pos..self.pos + 4)?).ok()?;
         self.pos += 4;
         u32::from_str_radix(text, 16).ok()
     }
@@ -189,7 +189,7 @@ impl Parser<'_> {
                 }
                 self.pos += 1;
             }
-            out.push_str(std::str::from_utf8(&self.bytes[run_start..self.pos]).ok()?);
+            out.push_str(core::str::from_utf8(&self.bytes[run_start..self.pos]).ok()?);
             match *self.bytes.get(self.pos)? {
                 b'"' => {
                     self.pos += 1;
@@ -293,9 +293,9 @@ pub fn parse_number(text: &str) -> Option<f64> {
         return None;
     }
     let value = if scale < 0 {
-        mantissa / 10f64.powi(-scale)
+        mantissa / super::num::powi(10.0, scale.saturating_neg())
     } else {
-        mantissa * 10f64.powi(scale)
+        mantissa * super::num::powi(10.0, scale)
     };
     Some(if negative { -value } else { value })
 }
@@ -311,7 +311,9 @@ pub fn write_string(out: &mut String, s: &str) {
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
             c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
+                out.push_str("\\u00");
+                out.push(char::from(b"0123456789abcdef"[c as usize >> 4]));
+                out.push(char::from(b"0123456789abcdef"[c as usize & 15]));
             }
             c => out.push(c),
         }

@@ -3,9 +3,11 @@
 
 pub mod error;
 pub mod json;
+pub mod num;
 pub mod request;
 pub mod response;
 pub mod retry;
+pub mod text;
 pub mod time;
 pub mod token;
 pub mod url;

@@ -3,9 +3,12 @@
 
 use super::error::Error;
 use super::json::{self, ObjectWriter};
+use super::num;
+use super::text::{cat, int};
 use super::time;
 use super::token::{self, Usage};
 use super::url::{encode_component, Origin};
+use crate::prelude::*;
 
 /// The operations of the Tokens API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -253,14 +256,18 @@ pub const MAX_SEGMENT_BYTES: usize = 1024;
 
 fn path_segment(out: &mut String, name: &str, value: &str) -> Result<(), Error> {
     if value.is_empty() || value == "." || value == ".." {
-        return Err(Error::invalid(format!(
-            "{name} must be a non-empty string other than \".\" and \"..\"."
-        )));
+        return Err(Error::invalid(cat(&[
+            name,
+            " must be a non-empty string other than \".\" and \"..\".",
+        ])));
     }
     if value.len() > MAX_SEGMENT_BYTES {
-        return Err(Error::invalid(format!(
-            "{name} must be at most {MAX_SEGMENT_BYTES} bytes long."
-        )));
+        return Err(Error::invalid(cat(&[
+            name,
+            " must be at most ",
+            &int(MAX_SEGMENT_BYTES as i64),
+            " bytes long.",
+        ])));
     }
     out.push('/');
     encode_component(out, value);
@@ -313,7 +320,7 @@ impl Config {
             param(
                 &mut target,
                 "limit",
-                &positive_integer("limit", limit)?.to_string(),
+                &int(positive_integer("limit", limit)? as i64),
             );
         }
         if let Some(sortby) = &o.sortby {
@@ -462,12 +469,13 @@ impl Config {
 }
 
 fn positive_integer(name: &str, n: f64) -> Result<u64, Error> {
-    if n.fract() == 0.0 && (1.0..=9_007_199_254_740_991.0).contains(&n) {
+    if num::is_whole(n) && (1.0..=9_007_199_254_740_991.0).contains(&n) {
         Ok(n as u64)
     } else {
-        Err(Error::invalid(format!(
-            "{name} must be a positive whole number."
-        )))
+        Err(Error::invalid(cat(&[
+            name,
+            " must be a positive whole number.",
+        ])))
     }
 }
 
@@ -485,9 +493,10 @@ fn authorization_id(id: &Option<String>) -> Result<&str, Error> {
 
 fn checked_strings<'a>(name: &str, values: &'a [String]) -> Result<&'a [String], Error> {
     if values.iter().any(String::is_empty) {
-        return Err(Error::invalid(format!(
-            "{name} must contain only non-empty strings."
-        )));
+        return Err(Error::invalid(cat(&[
+            name,
+            " must contain only non-empty strings.",
+        ])));
     }
     Ok(values)
 }
@@ -510,18 +519,22 @@ fn required_scopes(scopes: &Option<Vec<String>>) -> Result<&[String], Error> {
 
 fn checked_note(note: &str) -> Result<&str, Error> {
     if note.chars().count() > MAX_NOTE_CHARS {
-        return Err(Error::invalid(format!(
-            "note must be at most {MAX_NOTE_CHARS} characters."
-        )));
+        return Err(Error::invalid(cat(&[
+            "note must be at most ",
+            &int(MAX_NOTE_CHARS as i64),
+            " characters.",
+        ])));
     }
     Ok(note)
 }
 
 fn checked_urls(urls: &[String]) -> Result<&[String], Error> {
     if urls.len() > MAX_ALLOWED_URLS {
-        return Err(Error::invalid(format!(
-            "allowedUrls may hold at most {MAX_ALLOWED_URLS} URLs."
-        )));
+        return Err(Error::invalid(cat(&[
+            "allowedUrls may hold at most ",
+            &int(MAX_ALLOWED_URLS as i64),
+            " URLs.",
+        ])));
     }
     checked_strings("allowedUrls", urls)
 }
@@ -569,7 +582,7 @@ fn expiry_ms(expires: Option<&Expires>, now_ms: f64) -> Result<i64, Error> {
     if at > max_ms {
         return Err(Error::invalid("expires must be at most one hour from now."));
     }
-    Ok(at.floor() as i64)
+    Ok(num::floor(at) as i64)
 }
 
 /// Whether `create` with these scopes yields `pk` or `sk`; checked like `create` checks them.

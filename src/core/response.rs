@@ -3,9 +3,12 @@
 
 use super::error::{Details, Error, ErrorKind, RateLimit};
 use super::json;
+use super::num;
 use super::request::{Operation, Request};
+use super::text::{cat, int};
 use super::token::redact;
 use super::url::{next_link, query_param, Origin};
+use crate::prelude::*;
 
 /// How a request ended without a usable response.
 #[derive(Debug, Clone, PartialEq)]
@@ -89,8 +92,8 @@ fn hint(op: Operation, status: u16, api_message: Option<&str>) -> String {
                 _ => "the account does not exist",
             };
             match op.required_scope() {
-                Some(scope) => format!("The access token may lack the {scope} scope, or {what}."),
-                None => format!("Perhaps {what}."),
+                Some(scope) => cat(&["The access token may lack the ", scope, " scope, or ", what, "."]),
+                None => cat(&["Perhaps ", what, "."]),
             }
         }
         422 => "The API refused the input; correct it and try again.".into(),
@@ -113,9 +116,9 @@ pub fn error_for(req: &Request, origin: &Origin, failure: Failure, secrets: &[&s
             let api_message = json::parse(&body)
                 .and_then(|v| v.get("message").and_then(|m| m.as_str().map(|m| redact(m, secrets))))
                 .filter(|m| !m.is_empty());
-            let mut message = format!("{name} failed: the API answered {status}");
+            let mut message = cat(&[name, " failed: the API answered ", &int(status.into())]);
             if let Some(m) = &api_message {
-                message.push_str(&format!(" \"{m}\""));
+                message.push_str(&cat(&[" \"", m, "\""]));
             }
             message.push('.');
             let hint = hint(op, status, api_message.as_deref());
@@ -127,17 +130,17 @@ pub fn error_for(req: &Request, origin: &Origin, failure: Failure, secrets: &[&s
         }
         Failure::Decode { status } => (
             ErrorKind::Decode,
-            format!("{name} failed: the API answered {status} with a body that is not valid JSON. Try again; if it persists, the origin may not be a Tokens API."),
+            cat(&[name, " failed: the API answered ", &int(status.into()), " with a body that is not valid JSON. Try again; if it persists, the origin may not be a Tokens API."]),
             Some(status),
             None,
             None,
         ),
         Failure::Network { detail } => {
             let detail = redact(detail.trim(), secrets);
-            let detail = if detail.is_empty() { String::new() } else { format!(" ({detail})") };
+            let detail = if detail.is_empty() { String::new() } else { cat(&[" (", &detail, ")"]) };
             (
                 ErrorKind::Network,
-                format!("{name} failed: the request did not reach the API{detail}. Check the network connection and the origin."),
+                cat(&[name, " failed: the request did not reach the API", &detail, ". Check the network connection and the origin."]),
                 None,
                 None,
                 None,
@@ -145,15 +148,17 @@ pub fn error_for(req: &Request, origin: &Origin, failure: Failure, secrets: &[&s
         }
         Failure::Timeout { ms } => (
             ErrorKind::Timeout,
-            format!(
-                "{name} failed: no answer within {} ms. Try again, or allow more time with the timeout option.",
-                ms.round() as u64
-            ),
+            cat(&[
+                name,
+                " failed: no answer within ",
+                &int(num::round(ms) as i64),
+                " ms. Try again, or allow more time with the timeout option.",
+            ]),
             None,
             None,
             None,
         ),
-        Failure::Aborted => (ErrorKind::Aborted, format!("{name} was aborted by its signal."), None, None, None),
+        Failure::Aborted => (ErrorKind::Aborted, cat(&[name, " was aborted by its signal."]), None, None, None),
     };
     Details {
         kind,

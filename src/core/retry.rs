@@ -2,6 +2,7 @@
 //! DELETE, which has the same effect twice); POST and PATCH never are, so a create that failed
 //! mid-flight can never make a second token.
 
+use super::num;
 use super::request::{Operation, Request};
 use super::response::Failure;
 
@@ -33,7 +34,7 @@ pub fn delay_before_retry(
     if attempt > retries || !is_repeatable(req) {
         return None;
     }
-    let backoff = BASE_DELAY_MS * f64::powi(2.0, attempt.saturating_sub(1).min(16) as i32);
+    let backoff = BASE_DELAY_MS * num::powi(2.0, attempt.saturating_sub(1).min(16) as i32);
     let jittered = backoff * (0.5 + random.clamp(0.0, 1.0) / 2.0);
     let delay = match failure {
         Failure::Status {

@@ -3,6 +3,9 @@
 //! The API wants temporary-token expiry times as ISO 8601 in UTC (`2026-11-27T19:30:00.000Z`);
 //! `Date.prototype.toISOString` writes the same form.
 
+use super::text::push_int;
+use crate::prelude::*;
+
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
 fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
@@ -33,13 +36,22 @@ const MS_PER_DAY: i64 = 86_400_000;
 pub fn format_utc(ms: i64) -> String {
     let (year, month, day) = civil_from_days(ms.div_euclid(MS_PER_DAY));
     let in_day = ms.rem_euclid(MS_PER_DAY);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        in_day / 3_600_000,
-        in_day / 60_000 % 60,
-        in_day / 1000 % 60,
-        in_day % 1000
-    )
+    let mut out = String::with_capacity(24);
+    let fields = [
+        (year, 4, ""),
+        (month, 2, "-"),
+        (day, 2, "-"),
+        (in_day / 3_600_000, 2, "T"),
+        (in_day / 60_000 % 60, 2, ":"),
+        (in_day / 1000 % 60, 2, ":"),
+        (in_day % 1000, 3, "."),
+    ];
+    for (value, width, before) in fields {
+        out.push_str(before);
+        push_int(&mut out, value, width);
+    }
+    out.push('Z');
+    out
 }
 
 /// Parses an RFC 3339 date-time (`2026-11-27T19:30:00Z`, `…T19:30:00.5+01:00`; a space or a

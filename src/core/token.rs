@@ -5,6 +5,9 @@
 
 use super::error::Error;
 use super::json::{self, Value};
+use super::num;
+use super::text::cat;
+use crate::prelude::*;
 
 /// The scopes a public (`pk`) token may hold. A token created with any other scope is secret (`sk`).
 pub const PUBLIC_SCOPES: [&str; 5] = [
@@ -103,13 +106,13 @@ pub fn decode_base64url(text: &str) -> Option<Vec<u8>> {
 }
 
 fn malformed(why: &str) -> Error {
-    Error::invalid(format!("The token is malformed: {why}."))
+    Error::invalid(cat(&["The token is malformed: ", why, "."]))
 }
 
 /// Seconds (as sent in a payload) to milliseconds, for values a `Date` can hold.
 fn seconds_to_ms(v: &Value) -> Option<i64> {
     let s = v.as_f64()?;
-    (s.is_finite() && s.abs() < 8.64e12).then(|| (s * 1000.0).round() as i64)
+    (s.is_finite() && s.abs() < 8.64e12).then(|| num::round(s * 1000.0) as i64)
 }
 
 /// Reads a token's usage, user, id and (for tk) expiry, scopes and client, without the network.
@@ -194,7 +197,7 @@ fn find_token(s: &str, from: usize) -> Option<(usize, usize)> {
 /// `[redacted]`, so that no message, URL or log line carries a token.
 pub fn redact(text: &str, secrets: &[&str]) -> String {
     // Secrets first: removing one can put a token-shaped run on a word boundary.
-    let mut text = std::borrow::Cow::Borrowed(text);
+    let mut text = alloc::borrow::Cow::Borrowed(text);
     for secret in secrets.iter().filter(|s| s.len() >= 8) {
         if text.contains(secret) {
             text = text.replace(secret, "[redacted]").into();

@@ -1,6 +1,8 @@
 //! URL pieces: the API origin, percent-encoding, query strings and `Link` headers.
 
 use super::error::Error;
+use super::text::cat;
+use crate::prelude::*;
 
 /// A validated API origin such as `https://api.mapbox.com`: scheme, host and port, nothing more.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +26,15 @@ fn is_loopback_host(host: &str) -> bool {
 }
 
 /// Splits `scheme://authority` off `url`, returning (scheme, host, port or "", rest).
+/// `scheme://host[:port]`.
+fn origin_text(scheme: String, host: &str, port: &str) -> String {
+    if port.is_empty() {
+        cat(&[&scheme, "://", host])
+    } else {
+        cat(&[&scheme, "://", host, ":", port])
+    }
+}
+
 fn split_origin(url: &str) -> Option<(String, String, &str, &str)> {
     let (scheme, after) = url.split_once("://")?;
     let end = after.find(['/', '?', '#']).unwrap_or(after.len());
@@ -53,8 +64,15 @@ impl Origin {
     /// is accepted only for loopback hosts (`localhost`, `127.x.x.x`, `[::1]`), such as the
     /// bundled emulator.
     pub fn parse(text: &str) -> Result<Origin, Error> {
-        let bad =
-            |why: &str| Error::invalid(format!("origin {why}; for example \"{DEFAULT_ORIGIN}\"."));
+        let bad = |why: &str| {
+            Error::invalid(cat(&[
+                "origin ",
+                why,
+                "; for example \"",
+                DEFAULT_ORIGIN,
+                "\".",
+            ]))
+        };
         let (scheme, host, port, rest) =
             split_origin(text.trim()).ok_or_else(|| bad("must be an http(s) URL with a host"))?;
         if !(rest.is_empty() || rest == "/") {
@@ -73,11 +91,7 @@ impl Origin {
                 "must use https (plain http is allowed only for localhost and 127.0.0.1)",
             ));
         }
-        let text = if port.is_empty() {
-            format!("{scheme}://{host}")
-        } else {
-            format!("{scheme}://{host}:{port}")
-        };
+        let text = origin_text(scheme, &host, port);
         Ok(Origin { text })
     }
 
@@ -93,11 +107,7 @@ impl Origin {
             return Some(url);
         }
         let (scheme, host, port, rest) = split_origin(url)?;
-        let same = if port.is_empty() {
-            format!("{scheme}://{host}")
-        } else {
-            format!("{scheme}://{host}:{port}")
-        };
+        let same = origin_text(scheme, &host, port);
         (same == self.text).then_some(rest)
     }
 }
@@ -168,7 +178,7 @@ pub fn without_access_token(target: &str) -> String {
     if kept.is_empty() {
         path.to_owned()
     } else {
-        format!("{path}?{}", kept.join("&"))
+        cat(&[path, "?", &kept.join("&")])
     }
 }
 

@@ -1,7 +1,7 @@
 //! The client behind the `Tokens` class: its settings, read from the constructor's options, and
 //! the life of one call (deadline, first fetch, retries, errors). No exports: `mod.rs` has them.
 
-use std::rc::Rc;
+use alloc::rc::Rc;
 
 use js_sys::{Date, Math, Promise, Reflect};
 use wasm_bindgen::JsValue;
@@ -10,11 +10,14 @@ use wasm_bindgen_futures::future_to_promise;
 use super::options::Options;
 use super::values;
 use crate::core::error::Error;
+use crate::core::num;
 use crate::core::request::{self, Config, Request};
 use crate::core::response::{self, Failure};
 use crate::core::retry;
+use crate::core::text::{cat, int};
 use crate::core::token;
 use crate::core::url::{Origin, DEFAULT_ORIGIN};
+use crate::prelude::*;
 use crate::transport::{self, Deadline, Reply};
 
 /// The timeout of a call when neither the call nor the client sets one.
@@ -161,14 +164,15 @@ pub(super) fn new_client(options: &JsValue) -> Result<Client, Error> {
     };
     let retries = match o.number("retries")? {
         None => retry::DEFAULT_RETRIES,
-        Some(n) if n.fract() == 0.0 && (0.0..=f64::from(retry::MAX_RETRIES)).contains(&n) => {
+        Some(n) if num::is_whole(n) && (0.0..=f64::from(retry::MAX_RETRIES)).contains(&n) => {
             n as u32
         }
         Some(_) => {
-            return Err(Error::invalid(format!(
-                "retries must be a whole number from 0 to {}.",
-                retry::MAX_RETRIES
-            )))
+            return Err(Error::invalid(cat(&[
+                "retries must be a whole number from 0 to ",
+                &int(retry::MAX_RETRIES.into()),
+                ".",
+            ])))
         }
     };
     let timeout_ms = o.timeout()?.unwrap_or(DEFAULT_TIMEOUT_MS);

@@ -6,9 +6,9 @@ mod client;
 mod options;
 mod values;
 
-use std::cell::RefCell;
-use std::collections::VecDeque;
-use std::rc::Rc;
+use alloc::collections::VecDeque;
+use alloc::rc::Rc;
+use core::cell::RefCell;
 
 use js_sys::{Array, Date, Object, Promise, Reflect, Symbol};
 use wasm_bindgen::prelude::*;
@@ -20,6 +20,8 @@ use crate::core::response::{self, Failure};
 use crate::core::token;
 use client::{new_client, send, Call, Client};
 use options::Options;
+
+use crate::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = include_str!("types.d.ts");
@@ -33,16 +35,20 @@ extern "C" {
 
 /// In development builds, a Rust panic (a bug) is reported on the console as a readable message,
 /// tokens redacted, before the wasm trap surfaces as `RuntimeError: unreachable`. Release builds
-/// leave the hook out to stay small.
+/// leave this out to stay small. Called by the package's panic handler (`runtime`), or by `std`'s
+/// panic hook when the crate is built with `std` (the wasm test suites).
 #[cfg(debug_assertions)]
+pub(crate) fn report_panic(info: &dyn core::fmt::Display) {
+    console_error(&token::redact(
+        &alloc::format!("mapbox-tokens panicked (a bug; please report it): {info}"),
+        &[],
+    ));
+}
+
+#[cfg(all(debug_assertions, feature = "std"))]
 #[wasm_bindgen(start)]
 fn install_panic_hook() {
-    std::panic::set_hook(Box::new(|info| {
-        console_error(&token::redact(
-            &format!("mapbox-tokens panicked (a bug; please report it): {info}"),
-            &[],
-        ));
-    }));
+    std::panic::set_hook(Box::new(|info| report_panic(info)));
 }
 
 /// A client for the [Mapbox Tokens API](https://docs.mapbox.com/api/accounts/tokens/).

@@ -7,7 +7,9 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::core::error::Error;
 use crate::core::request::{AllowedApplication, Expires, Patch};
+use crate::core::text::cat;
 use crate::core::token::redact;
+use crate::prelude::*;
 
 /// The most items read from any array option.
 const MAX_ITEMS: f64 = 10_000.0;
@@ -64,20 +66,23 @@ impl Options {
             });
         }
         if !value.is_object() || is_array(value) || value.is_function() {
-            return Err(Error::invalid(format!("{method} takes an options object.")));
+            return Err(Error::invalid(cat(&[method, " takes an options object."])));
         }
         let object: Object = value.clone().unchecked_into();
         let keys = Reflect::own_keys(&object).map_err(|_| {
-            Error::invalid(format!("{method}: the options object could not be read."))
+            Error::invalid(cat(&[method, ": the options object could not be read."]))
         })?;
         for key in keys.iter() {
             let Some(key) = key.as_string() else { continue }; // symbol keys are ignored
             if !allowed.contains(&key.as_str()) {
-                return Err(Error::invalid(format!(
-                    "{method} has no option \"{}\"; its options are: {}.",
-                    short(&key),
-                    allowed.join(", ")
-                )));
+                return Err(Error::invalid(cat(&[
+                    method,
+                    " has no option \"",
+                    &short(&key),
+                    "\"; its options are: ",
+                    &allowed.join(", "),
+                    ".",
+                ])));
             }
         }
         Ok(Options {
@@ -91,7 +96,7 @@ impl Options {
         match &self.object {
             None => Ok(JsValue::UNDEFINED),
             Some(object) => Reflect::get(object, &JsValue::from_str(key)).map_err(|_| {
-                Error::invalid(format!("{}: option {key} could not be read.", self.method))
+                Error::invalid(cat(&[self.method, ": option ", key, " could not be read."]))
             }),
         }
     }
@@ -108,7 +113,7 @@ impl Options {
         }
         read(&value)
             .map(Some)
-            .ok_or_else(|| Error::invalid(format!("{key} must be {expected}.")))
+            .ok_or_else(|| Error::invalid(cat(&[key, " must be ", expected, "."])))
     }
 
     /// A string option.

@@ -1,23 +1,26 @@
 //! JavaScript values made from core results: response objects, `MapboxError`s and decoded tokens.
 
 use js_sys::{Array, Date, Function, Object, Promise, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::prelude::*;
 
 use crate::core::error::Error;
 use crate::core::token::TokenInfo;
+use crate::prelude::*;
 use crate::transport::Reply;
 
 fn set(target: &Object, key: &str, value: &JsValue) {
     let _ = Reflect::set(target, &JsValue::from_str(key), value);
 }
 
-thread_local! {
+#[wasm_bindgen]
+extern "C" {
+    /// The global `Promise`.
+    #[wasm_bindgen(thread_local_v2, js_name = Promise)]
+    static PROMISE: JsValue;
+
     /// `Promise.resolve`, bound per response to make `json()` without any JS source or closure.
-    static PROMISE_RESOLVE: (JsValue, Function) = {
-        let ctor: JsValue = Promise::resolve(&JsValue::NULL).constructor().into();
-        let resolve = Reflect::get(&ctor, &"resolve".into()).unwrap_or(JsValue::UNDEFINED).unchecked_into();
-        (ctor, resolve)
-    };
+    #[wasm_bindgen(thread_local_v2, js_namespace = Promise, js_name = resolve)]
+    static PROMISE_RESOLVE: Function;
 }
 
 /// `{ status, ok, headers, data, json() }`, plus `nextStart` for list responses.
@@ -27,7 +30,8 @@ pub fn response(reply: Reply, next_start: Option<Option<String>>) -> JsValue {
     set(&object, "ok", &JsValue::TRUE);
     set(&object, "headers", &reply.headers);
     set(&object, "data", &reply.data);
-    let json = PROMISE_RESOLVE.with(|(ctor, resolve)| resolve.bind1(ctor, &reply.data));
+    let json =
+        PROMISE.with(|ctor| PROMISE_RESOLVE.with(|resolve| resolve.bind1(ctor, &reply.data)));
     set(&object, "json", &json);
     if let Some(next) = next_start {
         set(
