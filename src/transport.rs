@@ -3,10 +3,8 @@
 
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal, Headers, RequestInit, Response};
 
-use crate::core::error::RateLimit;
 use crate::core::num;
 use crate::core::response::{self, Failure};
 use crate::core::text::cat;
@@ -152,70 +150,94 @@ pub fn start(
     global_fetch(url, &init).map_err(|e| deadline.failure(&e, |detail| Failure::Network { detail }))
 }
 
-/// Waits for a request begun by [`start`] and reads its answer. Every way it can end maps to a
-/// [`Failure`] or a [`Reply`].
-pub async fn finish(request: Promise, deadline: &Deadline) -> Result<Reply, Failure> {
-    let response: Response = match JsFuture::from(request).await {
-        Ok(value) => value.unchecked_into(),
-        Err(error) => return Err(deadline.failure(&error, |detail| Failure::Network { detail })),
-    };
-    let status = response.status();
-    let headers = response.headers();
-    if !(200..300).contains(&status) {
-        let body = match response.text() {
-            Ok(promise) => JsFuture::from(promise)
-                .await
-                .ok()
-                .and_then(|t| t.as_string()),
-            Err(_) => None,
-        };
-        if let Some(stop) = deadline.expired() {
-            return Err(stop);
-        }
-        let rate_limit: Option<RateLimit> =
-            response::rate_limit(|name| headers.get(name).ok().flatten());
-        return Err(Failure::Status {
-            status,
-            body: body.unwrap_or_default(),
-            rate_limit,
-        });
-    }
-    if status == 204 || status == 205 {
-        return Ok(Reply {
-            status,
-            headers,
-            data: JsValue::NULL,
-        });
-    }
-    let parsed = match response.json() {
-        Ok(promise) => JsFuture::from(promise).await,
-        Err(error) => Err(error),
-    };
-    match parsed {
-        Ok(data) => Ok(Reply {
-            status,
-            headers,
+/// The status and headers of a response whose body is still to be read.
+pub struct Head {
+    status: u16,
+    headers: Headers,
+}
+
+impl Head {
+    /// The reply once the body has been parsed.
+    pub fn reply(self, data: JsValue) -> Reply {
+        Reply {
+            status: self.status,
+            headers: self.headers,
             data,
-        }),
-        Err(error) => Err(deadline.failure(&error, |detail| {
-            if error.is_instance_of::<js_sys::SyntaxError>() {
-                Failure::Decode { status }
-            } else {
-                Failure::Network {
-                    detail: cat(&["the response body was cut short: ", &detail]),
-                }
-            }
-        })),
+        }
     }
 }
 
-/// Waits `ms` milliseconds (or less, when the deadline passes first).
-pub async fn sleep(ms: f64, deadline: &Deadline) {
-    let promise = Promise::new(&mut |resolve, _reject| {
+/// What a response calls for next, decided from its status alone.
+pub enum Received {
+    /// 204/205: done, no body.
+    Done(Reply),
+    /// 2xx with a body, which resolves to the parsed JSON (`Response.json()`).
+    Json(Head, Promise),
+    /// Not 2xx: the body resolves to the text of the error body (`Response.text()`).
+    Failed(Head, Promise),
+}
+
+/// Looks at a `Response` the `fetch` of [`start`] resolved to.
+pub fn receive(response: JsValue) -> Result<Received, Failure> {
+    let response: Response = response.unchecked_into();
+    let head = Head {
+        status: response.status(),
+        headers: response.headers(),
+    };
+    let unreadable = |e: JsValue| Failure::Network {
+        detail: js_message(&e),
+    };
+    if !(200..300).contains(&head.status) {
+        let body = response.text().map_err(unreadable)?;
+        return Ok(Received::Failed(head, body));
+    }
+    if head.status == 204 || head.status == 205 {
+        return Ok(Received::Done(head.reply(JsValue::NULL)));
+    }
+    let body = response.json().map_err(unreadable)?;
+    Ok(Received::Json(head, body))
+}
+
+/// Why `fetch` itself rejected: the deadline or signal, else a network error.
+pub fn fetch_failure(error: &JsValue, deadline: &Deadline) -> Failure {
+    deadline.failure(error, |detail| Failure::Network { detail })
+}
+
+/// Why reading a 2xx body failed: the deadline or signal, JSON that does not parse, or a body cut
+/// short.
+pub fn body_failure(error: &JsValue, head: &Head, deadline: &Deadline) -> Failure {
+    deadline.failure(error, |detail| {
+        if error.is_instance_of::<js_sys::SyntaxError>() {
+            Failure::Decode {
+                status: head.status,
+            }
+        } else {
+            Failure::Network {
+                detail: cat(&["the response body was cut short: ", &detail]),
+            }
+        }
+    })
+}
+
+/// The failure a non-2xx answer stands for, with its body text (if it could be read) and its
+/// rate-limit headers; or the deadline's, if it passed while the body was read.
+pub fn status_failure(head: &Head, body: &JsValue, deadline: &Deadline) -> Failure {
+    if let Some(stop) = deadline.expired() {
+        return stop;
+    }
+    Failure::Status {
+        status: head.status,
+        body: body.as_string().unwrap_or_default(),
+        rate_limit: response::rate_limit(|name| head.headers.get(name).ok().flatten()),
+    }
+}
+
+/// A promise that resolves after `ms` milliseconds, or as soon as the deadline passes.
+pub fn sleep(ms: f64, deadline: &Deadline) -> Promise {
+    Promise::new(&mut |resolve, _reject| {
         let _ = set_timeout(&resolve, num::ceil(ms));
         let _ = deadline
             .combined
             .add_event_listener_with_callback("abort", &resolve);
-    });
-    let _ = JsFuture::from(promise).await;
+    })
 }

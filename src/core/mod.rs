@@ -4,6 +4,7 @@
 pub mod error;
 pub mod json;
 pub mod num;
+pub mod options;
 pub mod request;
 pub mod response;
 pub mod retry;

@@ -2,15 +2,15 @@
 //! the life of one call (deadline, first fetch, retries, errors). No exports: `mod.rs` has them.
 
 use alloc::rc::Rc;
+use core::cell::RefCell;
 
-use js_sys::{Date, Math, Promise, Reflect};
-use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::future_to_promise;
+use js_sys::{Date, Function, Math, Promise, Reflect};
+use wasm_bindgen::prelude::*;
 
-use super::options::Options;
-use super::values;
+use super::{options, values, PageState};
 use crate::core::error::Error;
 use crate::core::num;
+use crate::core::options::Options;
 use crate::core::request::{self, Config, Request};
 use crate::core::response::{self, Failure};
 use crate::core::retry;
@@ -18,7 +18,7 @@ use crate::core::text::{cat, int};
 use crate::core::token;
 use crate::core::url::{Origin, DEFAULT_ORIGIN};
 use crate::prelude::*;
-use crate::transport::{self, Deadline, Reply};
+use crate::transport::{self, Deadline, Head, Received, Reply};
 
 /// The timeout of a call when neither the call nor the client sets one.
 const DEFAULT_TIMEOUT_MS: f64 = 30_000.0;
@@ -37,27 +37,11 @@ pub(super) struct Call {
 }
 
 impl Client {
-    pub(super) fn call(&self, o: &Options) -> Result<Call, Error> {
+    /// The limits of one call: its `timeout` (else the client's) and its `signal`.
+    pub(super) fn call(&self, value: &JsValue, o: &Options) -> Result<Call, Error> {
         Ok(Call {
             timeout_ms: o.timeout()?.unwrap_or(self.timeout_ms),
-            signal: o.signal()?,
-        })
-    }
-
-    /// Begins `req` synchronously: its deadline starts and its first fetch is in flight when
-    /// this returns, so no microtask turn separates the caller from the network.
-    fn begin(&self, req: &Request, call: &Call) -> Result<Exchange, Error> {
-        let deadline =
-            Deadline::start(call.timeout_ms, call.signal.clone()).map_err(|f| self.fail(req, f))?;
-        if let Some(stop) = deadline.expired() {
-            return Err(self.fail(req, stop));
-        }
-        let url = req.url(&self.config.origin, &self.config.access_token);
-        let first = transport::start(&url, req.method(), req.body.as_deref(), &deadline);
-        Ok(Exchange {
-            deadline,
-            url,
-            first: Some(first),
+            signal: options::signal(value, o)?,
         })
     }
 
@@ -69,64 +53,277 @@ impl Client {
             &[&self.config.access_token],
         )
     }
+}
 
-    /// Finishes a begun request, retrying what is safe to retry, and maps every failure to an
-    /// [`Error`].
-    async fn complete(&self, req: &Request, mut exchange: Exchange) -> Result<Reply, Error> {
-        let deadline = &exchange.deadline;
-        let (mut attempt, mut unknown) = (0, false);
-        loop {
-            attempt += 1;
-            let started = match exchange.first.take() {
-                Some(first) => first,
-                None => {
-                    transport::start(&exchange.url, req.method(), req.body.as_deref(), deadline)
-                }
-            };
-            let outcome = match started {
-                Ok(request) => transport::finish(request, deadline).await,
-                Err(failure) => Err(failure),
-            };
-            let failure = match outcome {
-                Ok(reply) => return Ok(reply),
-                Err(failure) => failure,
-            };
-            if let Failure::Status { status, .. } = failure {
-                if retry::counts_as_deleted(req, status, unknown) {
-                    return Ok(Reply::deleted());
-                }
-            }
-            unknown |= retry::outcome_unknown(&failure);
-            let Some(ms) = retry::delay_before_retry(
-                req,
-                &failure,
-                attempt,
-                self.retries,
-                Math::random(),
-                Date::now(),
-            ) else {
-                return Err(self.fail(req, failure));
-            };
-            transport::sleep(ms, deadline).await;
-            if let Some(stop) = deadline.expired() {
-                return Err(self.fail(req, stop));
-            }
+/// What a call's successful reply becomes.
+pub(super) enum Then {
+    /// The method's response object (`{ status, ok, headers, data, json(), nextStart? }`).
+    Respond,
+    /// A page of `listAllTokens`, handed to its iterator.
+    Page(Rc<RefCell<PageState>>),
+}
+
+/// A call in progress. It lives in [`EXCHANGES`] while a promise of it is pending; the JavaScript
+/// side only holds its number, bound into the handlers the promises settle into. Dropping it (when
+/// the call ends) drops its deadline, which clears its timer.
+struct Exchange {
+    client: Rc<Client>,
+    req: Request,
+    deadline: Deadline,
+    url: String,
+    attempt: u32,
+    /// Whether an earlier attempt's outcome is unknown (for a repeated DELETE's 404).
+    unknown: bool,
+    /// The status and headers of the response whose body is being read.
+    head: Option<Head>,
+    then: Then,
+}
+
+/// A cell for module-wide state. Sound because the module runs on one thread (wasm32 without
+/// threads), and every borrow is brief and never spans a call back into JavaScript.
+struct Local<T>(RefCell<T>);
+
+// SAFETY: see above; there is no second thread to share with.
+unsafe impl<T> Sync for Local<T> {}
+
+/// The calls in progress, by number; freed numbers are reused.
+static EXCHANGES: Local<Vec<Option<Exchange>>> = Local(RefCell::new(Vec::new()));
+
+fn park(exchange: Exchange) -> JsValue {
+    let mut slots = EXCHANGES.0.borrow_mut();
+    let id = match slots.iter().position(Option::is_none) {
+        Some(free) => {
+            slots[free] = Some(exchange);
+            free
         }
-    }
+        None => {
+            slots.push(Some(exchange));
+            slots.len() - 1
+        }
+    };
+    JsValue::from(id as u32)
+}
 
-    /// Sends `req` and waits for its reply (begin, then complete).
-    pub(super) async fn execute(&self, req: &Request, call: &Call) -> Result<Reply, Error> {
-        let exchange = self.begin(req, call)?;
-        self.complete(req, exchange).await
+fn unpark(id: &JsValue) -> Option<Exchange> {
+    let id = id.as_f64()? as usize;
+    EXCHANGES.0.borrow_mut().get_mut(id)?.take()
+}
+
+/// The handlers every call's promises settle into, made once: each is a Rust function taking the
+/// exchange's number (bound per step with `Function.prototype.bind`, which costs far less than a
+/// new closure) and the settled value.
+struct Handlers {
+    response: Function,
+    fetch_error: Function,
+    data: Function,
+    data_error: Function,
+    error_body: Function,
+    retry: Function,
+}
+
+type Step = fn(Exchange, JsValue) -> Result<JsValue, JsValue>;
+
+fn handler(step: Step) -> Function {
+    let f = move |id: JsValue, value: JsValue| match unpark(&id) {
+        Some(exchange) => step(exchange, value),
+        None => Err(JsValue::UNDEFINED), // unreachable: each number is settled once
+    };
+    Closure::<dyn Fn(JsValue, JsValue) -> Result<JsValue, JsValue>>::new(f)
+        .into_js_value()
+        .unchecked_into()
+}
+
+static HANDLERS: Local<Option<Rc<Handlers>>> = Local(RefCell::new(None));
+
+fn handlers() -> Rc<Handlers> {
+    let mut cell = HANDLERS.0.borrow_mut();
+    cell.get_or_insert_with(|| {
+        Rc::new(Handlers {
+            response: handler(on_response),
+            fetch_error: handler(on_fetch_error),
+            data: handler(on_data),
+            data_error: handler(on_data_error),
+            error_body: handler(on_error_body),
+            retry: handler(on_retry),
+        })
+    })
+    .clone()
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// A promise, seen as something with a `then` that takes plain functions.
+    type Thenable;
+
+    #[wasm_bindgen(method, js_name = then)]
+    fn then_with(this: &Thenable, on_fulfilled: &JsValue, on_rejected: &JsValue) -> Promise;
+}
+
+/// `promise.then(ok, err)`, both bound to the parked `exchange`.
+fn settle_into(promise: &Promise, exchange: Exchange, ok: &Function, err: &Function) -> Promise {
+    let id = park(exchange);
+    let promise: &Thenable = promise.unchecked_ref();
+    promise.then_with(
+        &ok.bind1(&JsValue::NULL, &id),
+        &err.bind1(&JsValue::NULL, &id),
+    )
+}
+
+/// Starts a call: its deadline begins and its first fetch is in flight when this returns (no
+/// microtask turn separates the caller from the network). The promise resolves to what `then`
+/// makes of the reply, or rejects with a `MapboxError`.
+pub(super) fn send(client: Rc<Client>, req: Request, call: &Call, then: Then) -> Promise {
+    let deadline = match Deadline::start(call.timeout_ms, call.signal.clone()) {
+        Ok(deadline) => deadline,
+        Err(failure) => return settled(give_up(then, client.fail(&req, failure))),
+    };
+    if let Some(stop) = deadline.expired() {
+        return settled(give_up(then, client.fail(&req, stop)));
+    }
+    let url = req.url(&client.config.origin, &client.config.access_token);
+    let exchange = Exchange {
+        client,
+        req,
+        deadline,
+        url,
+        attempt: 0,
+        unknown: false,
+        head: None,
+        then,
+    };
+    attempt(exchange)
+}
+
+/// Sends one attempt of the exchange.
+fn attempt(mut x: Exchange) -> Promise {
+    x.attempt += 1;
+    match transport::start(&x.url, x.req.method(), x.req.body.as_deref(), &x.deadline) {
+        Ok(fetching) => {
+            let h = handlers();
+            settle_into(&fetching, x, &h.response, &h.fetch_error)
+        }
+        Err(failure) => settled(failed(x, failure)),
     }
 }
 
-/// A call in progress: its deadline (dropped, and its timer cleared, when the call ends), its URL
-/// and its first attempt, already in flight.
-struct Exchange {
-    deadline: Deadline,
-    url: String,
-    first: Option<Result<Promise, Failure>>,
+/// A promise already settled with `outcome`.
+fn settled(outcome: Result<JsValue, JsValue>) -> Promise {
+    match outcome {
+        Ok(value) => Promise::resolve(&value),
+        Err(error) => Promise::reject(&error),
+    }
+}
+
+/// The call failed for good: its promise rejects with the `MapboxError`, or, for a page of
+/// `listAllTokens`, the iterator reports it.
+fn give_up(then: Then, error: Error) -> Result<JsValue, JsValue> {
+    match then {
+        Then::Respond => Err(values::error(error)),
+        Then::Page(state) => super::page_failed(&state, error),
+    }
+}
+
+fn on_response(mut x: Exchange, response: JsValue) -> Result<JsValue, JsValue> {
+    let h = handlers();
+    match transport::receive(response) {
+        Ok(Received::Done(reply)) => finished(x, reply),
+        Ok(Received::Json(head, body)) => {
+            x.head = Some(head);
+            Ok(settle_into(&body, x, &h.data, &h.data_error).into())
+        }
+        Ok(Received::Failed(head, body)) => {
+            x.head = Some(head);
+            Ok(settle_into(&body, x, &h.error_body, &h.error_body).into())
+        }
+        Err(failure) => failed(x, failure),
+    }
+}
+
+fn on_fetch_error(x: Exchange, error: JsValue) -> Result<JsValue, JsValue> {
+    let failure = transport::fetch_failure(&error, &x.deadline);
+    failed(x, failure)
+}
+
+// The body handlers run only after `on_response` stored the head.
+
+fn on_data(mut x: Exchange, data: JsValue) -> Result<JsValue, JsValue> {
+    match x.head.take() {
+        Some(head) => finished(x, head.reply(data)),
+        None => Err(JsValue::UNDEFINED),
+    }
+}
+
+fn on_data_error(mut x: Exchange, error: JsValue) -> Result<JsValue, JsValue> {
+    match x.head.take() {
+        Some(head) => {
+            let failure = transport::body_failure(&error, &head, &x.deadline);
+            failed(x, failure)
+        }
+        None => Err(JsValue::UNDEFINED),
+    }
+}
+
+fn on_error_body(mut x: Exchange, body: JsValue) -> Result<JsValue, JsValue> {
+    match x.head.take() {
+        Some(head) => {
+            let failure = transport::status_failure(&head, &body, &x.deadline);
+            failed(x, failure)
+        }
+        None => Err(JsValue::UNDEFINED),
+    }
+}
+
+fn on_retry(x: Exchange, _: JsValue) -> Result<JsValue, JsValue> {
+    if let Some(stop) = x.deadline.expired() {
+        let error = x.client.fail(&x.req, stop);
+        return give_up(x.then, error);
+    }
+    Ok(attempt(x).into())
+}
+
+/// A failed attempt: retried when that is safe and allowed, else the call's `MapboxError`.
+fn failed(mut x: Exchange, failure: Failure) -> Result<JsValue, JsValue> {
+    if let Failure::Status { status, .. } = failure {
+        if retry::counts_as_deleted(&x.req, status, x.unknown) {
+            return finished(x, Reply::deleted());
+        }
+    }
+    x.unknown |= retry::outcome_unknown(&failure);
+    let delay = retry::delay_before_retry(
+        &x.req,
+        &failure,
+        x.attempt,
+        x.client.retries,
+        Math::random(),
+        Date::now(),
+    );
+    match delay {
+        Some(ms) => {
+            let waiting = transport::sleep(ms, &x.deadline);
+            let retry = &handlers().retry;
+            Ok(settle_into(&waiting, x, retry, retry).into())
+        }
+        None => {
+            let error = x.client.fail(&x.req, failure);
+            give_up(x.then, error)
+        }
+    }
+}
+
+/// A successful reply: the call ends (its deadline is dropped with `x`).
+fn finished(x: Exchange, reply: Reply) -> Result<JsValue, JsValue> {
+    let Exchange {
+        client, req, then, ..
+    } = x;
+    match then {
+        Then::Respond => {
+            let next_start = (req.op == request::Operation::ListTokens).then(|| {
+                response::next_start(reply.header("link").as_deref(), &client.config.origin)
+            });
+            Ok(values::response(reply, next_start))
+        }
+        Then::Page(state) => super::page_received(&state, &client, &req, reply),
+    }
 }
 
 fn env_var(name: &str) -> Option<String> {
@@ -139,7 +336,7 @@ fn env_var(name: &str) -> Option<String> {
 }
 
 pub(super) fn new_client(options: &JsValue) -> Result<Client, Error> {
-    let o = Options::new(
+    let o = options::read(
         options,
         "new Tokens",
         &["accessToken", "username", "origin", "timeout", "retries"],
@@ -184,23 +381,5 @@ pub(super) fn new_client(options: &JsValue) -> Result<Client, Error> {
         },
         timeout_ms,
         retries,
-    })
-}
-
-/// The asynchronous half of every method, kept out of the generic `run` so that its state
-/// machine exists once in the module, not once per method.
-pub(super) fn send(client: Rc<Client>, req: Request, call: Call) -> Promise {
-    let exchange = match client.begin(&req, &call) {
-        Ok(exchange) => exchange,
-        Err(e) => return values::rejected(e),
-    };
-    future_to_promise(async move {
-        let reply = client
-            .complete(&req, exchange)
-            .await
-            .map_err(values::error)?;
-        let next_start = (req.op == request::Operation::ListTokens)
-            .then(|| response::next_start(reply.header("link").as_deref(), &client.config.origin));
-        Ok(values::response(reply, next_start))
     })
 }

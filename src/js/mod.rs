@@ -10,16 +10,16 @@ use alloc::collections::VecDeque;
 use alloc::rc::Rc;
 use core::cell::RefCell;
 
-use js_sys::{Array, Date, Object, Promise, Reflect, Symbol};
+use js_sys::{Array, Date, Function, Object, Promise, Reflect, Symbol};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use crate::core::error::Error;
+use crate::core::options::Options;
 use crate::core::request::{self, Request};
 use crate::core::response::{self, Failure};
 use crate::core::token;
-use client::{new_client, send, Call, Client};
-use options::Options;
+use crate::transport::Reply;
+use client::{new_client, send, Call, Client, Then};
 
 use crate::prelude::*;
 
@@ -75,8 +75,8 @@ impl Tokens {
         allowed: &[&str],
         build: impl FnOnce(&Client, &Options) -> Result<Request, Error>,
     ) -> Result<(Request, Call), Error> {
-        let o = Options::new(options, method, allowed)?;
-        Ok((build(&self.client, &o)?, self.client.call(&o)?))
+        let o = options::read(options, method, allowed)?;
+        Ok((build(&self.client, &o)?, self.client.call(options, &o)?))
     }
 
     /// Runs one request: a bad option rejects the promise; otherwise the request is sent and its
@@ -89,7 +89,7 @@ impl Tokens {
         build: impl FnOnce(&Client, &Options) -> Result<Request, Error>,
     ) -> Promise {
         match self.prepare(options, method, allowed, build) {
-            Ok((req, call)) => send(self.client.clone(), req, call),
+            Ok((req, call)) => send(self.client.clone(), req, &call, Then::Respond),
             Err(e) => values::rejected(e),
         }
     }
@@ -179,8 +179,9 @@ impl Tokens {
             buffer: VecDeque::new(),
             call,
             error,
-            pending: None,
-            generation: 0,
+            waiters: VecDeque::new(),
+            fetching: false,
+            closed: false,
         };
         TokenIterator::wrap(state)
     }
@@ -204,7 +205,7 @@ impl Tokens {
                     username: o.string("username")?,
                     scopes: o.strings("scopes")?,
                     expires: o.expires()?,
-                    allowed_urls_given: !o.get("allowedUrls")?.is_undefined(),
+                    allowed_urls_given: o.has("allowedUrls"),
                 };
                 c.config.create_temp_token(&opts, Date::now())
             },
@@ -338,16 +339,22 @@ fn list_options(o: &Options) -> Result<request::ListTokens, Error> {
     })
 }
 
+/// Where a `listAllTokens` iteration stands.
 struct PageState {
     client: Rc<Client>,
+    /// The request for the next page, if there is one.
     next: Option<Request>,
+    /// Tokens fetched and not yet handed out.
     buffer: VecDeque<JsValue>,
     call: Call,
+    /// A failure to report to the next `next()`, which then ends the iteration.
     error: Option<Error>,
-    /// The last `next()` still in flight; later calls wait for it.
-    pending: Option<Promise>,
-    /// Counts `next()` calls that went async, to tell whether `pending` is the latest.
-    generation: u32,
+    /// `next()` calls waiting for a page, oldest first: each promise's resolve and reject.
+    waiters: VecDeque<(Function, Function)>,
+    /// Whether a page is being fetched.
+    fetching: bool,
+    /// Whether `return()` ended the iteration.
+    closed: bool,
 }
 
 /// The async iterator returned by `listAllTokens`: yields tokens, fetching pages as needed.
@@ -379,49 +386,88 @@ impl TokenIterator {
         );
         value
     }
+}
 
-    async fn step(state: Rc<RefCell<PageState>>) -> Result<JsValue, JsValue> {
-        loop {
-            let (client, req, call) = {
-                let mut s = state.borrow_mut();
-                if let Some(token) = s.buffer.pop_front() {
-                    return Ok(iter_result(&token, false));
-                }
-                if let Some(e) = s.error.take() {
-                    s.next = None;
-                    return Err(values::error(e));
-                }
-                match s.next.take() {
-                    Some(req) => (s.client.clone(), req, s.call.clone()),
-                    None => return Ok(iter_result(&JsValue::UNDEFINED, true)),
-                }
+/// Serves waiting `next()` calls, in order, from the fetched tokens; starts fetching the next
+/// page when they run out, and reports the end (or a failure) once there is nothing more.
+fn serve(state: &Rc<RefCell<PageState>>) {
+    loop {
+        let mut s = state.borrow_mut();
+        if s.fetching || s.waiters.is_empty() {
+            return;
+        }
+        let settled = if let Some(token) = s.buffer.pop_front() {
+            Ok(iter_result(&token, false))
+        } else if let Some(e) = s.error.take() {
+            s.next = None;
+            Err(values::error(e))
+        } else if let Some(req) = s.next.take() {
+            s.fetching = true;
+            let (client, call) = (s.client.clone(), s.call.clone());
+            drop(s);
+            // Its outcome comes back through `page_received` or `page_failed`.
+            let _ = send(client, req, &call, Then::Page(state.clone()));
+            return;
+        } else {
+            Ok(iter_result(&JsValue::UNDEFINED, true))
+        };
+        let Some((resolve, reject)) = s.waiters.pop_front() else {
+            return;
+        };
+        drop(s);
+        let _ = match settled {
+            Ok(result) => resolve.call1(&JsValue::NULL, &result),
+            Err(error) => reject.call1(&JsValue::NULL, &error),
+        };
+    }
+}
+
+/// A page of `listAllTokens` arrived: its tokens are buffered and waiting calls served.
+fn page_received(
+    state: &Rc<RefCell<PageState>>,
+    client: &Client,
+    req: &Request,
+    reply: Reply,
+) -> Result<JsValue, JsValue> {
+    let origin = &client.config.origin;
+    let page = response::next_target(reply.header("link").as_deref(), origin).and_then(|next| {
+        let tokens = reply.data.dyn_ref::<Array>().ok_or_else(|| {
+            let decode = Failure::Decode {
+                status: reply.status,
             };
-            let page = client.execute(&req, &call).await.and_then(|reply| {
-                let next =
-                    response::next_target(reply.header("link").as_deref(), &client.config.origin)?
-                        .map(|target| client.config.next_page(target));
-                let tokens = reply.data.dyn_into::<Array>().map_err(|_| {
-                    response::error_for(
-                        &req,
-                        &client.config.origin,
-                        Failure::Decode {
-                            status: reply.status,
-                        },
-                        &[],
-                    )
-                })?;
-                Ok((tokens, next))
-            });
-            let mut s = state.borrow_mut();
-            match page {
-                Ok((tokens, next)) => {
-                    s.buffer.extend(tokens.iter());
-                    s.next = next;
-                }
-                Err(e) => s.error = Some(e),
+            response::error_for(req, origin, decode, &[])
+        })?;
+        Ok((
+            tokens.clone(),
+            next.map(|target| client.config.next_page(target)),
+        ))
+    });
+    {
+        let mut s = state.borrow_mut();
+        s.fetching = false;
+        match page {
+            // An iteration ended by `return()` keeps nothing and fetches nothing more.
+            Ok(_) if s.closed => {}
+            Ok((tokens, next)) => {
+                s.buffer.extend(tokens.iter());
+                s.next = next;
             }
+            Err(e) => s.error = Some(e),
         }
     }
+    serve(state);
+    Ok(JsValue::UNDEFINED)
+}
+
+/// Fetching a page of `listAllTokens` failed: the next waiting call gets the error.
+fn page_failed(state: &Rc<RefCell<PageState>>, error: Error) -> Result<JsValue, JsValue> {
+    {
+        let mut s = state.borrow_mut();
+        s.fetching = false;
+        s.error = Some(error);
+    }
+    serve(state);
+    Ok(JsValue::UNDEFINED)
 }
 
 #[wasm_bindgen]
@@ -430,32 +476,19 @@ impl TokenIterator {
     /// after the last page. Calls made before the previous one settled wait their turn.
     #[wasm_bindgen(unchecked_return_type = "Promise<IteratorResult<Token, undefined>>")]
     pub fn next(&self) -> Promise {
-        let state = self.state.clone();
-        let previous = {
-            let mut s = state.borrow_mut();
-            if s.pending.is_none() {
-                // The common case, a token already fetched: no async machinery at all.
+        {
+            let mut s = self.state.borrow_mut();
+            if s.waiters.is_empty() {
+                // The common case, a token already fetched: no waiting at all.
                 if let Some(token) = s.buffer.pop_front() {
                     return Promise::resolve(&iter_result(&token, false));
                 }
             }
-            s.generation += 1;
-            s.pending.take()
-        };
-        let generation = state.borrow().generation;
-        let inner = state.clone();
-        let promise = future_to_promise(async move {
-            if let Some(previous) = previous {
-                let _ = JsFuture::from(previous).await;
-            }
-            let result = TokenIterator::step(inner.clone()).await;
-            let mut s = inner.borrow_mut();
-            if s.generation == generation {
-                s.pending = None; // no later call is waiting on this one
-            }
-            result
+        }
+        let promise = Promise::new(&mut |resolve, reject| {
+            self.state.borrow_mut().waiters.push_back((resolve, reject));
         });
-        self.state.borrow_mut().pending = Some(promise.clone());
+        serve(&self.state);
         promise
     }
 
@@ -466,6 +499,7 @@ impl TokenIterator {
     )]
     pub fn finish(&self) -> Promise {
         let mut s = self.state.borrow_mut();
+        s.closed = true;
         s.next = None;
         s.buffer.clear();
         Promise::resolve(&iter_result(&JsValue::UNDEFINED, true))
