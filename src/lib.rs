@@ -25,6 +25,8 @@ mod prelude;
 
 #[cfg(target_arch = "wasm32")]
 pub mod js;
+#[cfg(target_arch = "wasm32")]
+mod local;
 #[cfg(all(target_arch = "wasm32", not(feature = "std")))]
 mod runtime;
 #[cfg(target_arch = "wasm32")]

@@ -8,6 +8,7 @@ use web_sys::{AbortController, AbortSignal, Headers, RequestInit, Response};
 use crate::core::num;
 use crate::core::response::{self, Failure};
 use crate::core::text::cat;
+use crate::local::Lazy;
 use crate::prelude::*;
 
 #[wasm_bindgen]
@@ -76,8 +77,12 @@ impl Deadline {
         };
         let user: Option<AbortSignal> = user.map(JsCast::unchecked_into);
         let controller = AbortController::new().map_err(unavailable)?;
-        let abort = Reflect::get(&controller, &"abort".into()).map_err(unavailable)?;
-        let abort: &Function = abort.unchecked_ref();
+        // `AbortController.prototype.abort`, looked up once.
+        let abort = ABORT.get(|| {
+            Reflect::get(&controller, &"abort".into())
+                .unwrap_or(JsValue::UNDEFINED)
+                .unchecked_into()
+        });
         // Timers take whole milliseconds (Node throws on a fraction).
         let timer_id =
             set_timeout(&abort.bind0(&controller), num::ceil(timeout_ms)).map_err(unavailable)?;
@@ -127,10 +132,17 @@ fn js_message(error: &JsValue) -> String {
         .unwrap_or_default()
 }
 
-fn json_headers() -> JsValue {
-    let headers = Object::new();
-    let _ = Reflect::set(&headers, &"Content-Type".into(), &"application/json".into());
-    headers.into()
+static ABORT: Lazy<Function> = Lazy::new();
+
+/// `{ "Content-Type": "application/json" }`, made once: `fetch` only reads it.
+static JSON_HEADERS: Lazy<JsValue> = Lazy::new();
+
+fn json_headers() -> &'static JsValue {
+    JSON_HEADERS.get(|| {
+        let headers = Object::new();
+        let _ = Reflect::set(&headers, &"Content-Type".into(), &"application/json".into());
+        headers.into()
+    })
 }
 
 /// Begins one request now, synchronously: the fetch is in flight when this returns.
@@ -141,10 +153,12 @@ pub fn start(
     deadline: &Deadline,
 ) -> Result<Promise, Failure> {
     let init = RequestInit::new();
-    init.set_method(method);
+    if method != "GET" {
+        init.set_method(method); // GET is fetch's default
+    }
     init.set_signal(Some(&deadline.combined));
     if let Some(body) = body {
-        init.set_headers(&json_headers());
+        init.set_headers(json_headers());
         init.set_body(&JsValue::from_str(body));
     }
     global_fetch(url, &init).map_err(|e| deadline.failure(&e, |detail| Failure::Network { detail }))

@@ -13,6 +13,9 @@ use super::text::cat;
 use super::token::redact;
 use crate::prelude::*;
 
+/// The options every method takes besides its own: its limits.
+pub const CALL_OPTIONS: [&str; 2] = ["timeout", "signal"];
+
 /// A checked options object: a JSON object (or nothing) with only known keys.
 #[derive(Default)]
 pub struct Options {
@@ -27,21 +30,33 @@ fn short(key: &str) -> String {
 
 impl Options {
     /// Checks the options of `method`: `json` is `None` for `undefined`/`null`, else the JSON
-    /// text of the value, which must be an object whose keys are all in `allowed`.
-    pub fn parse(json: Option<&str>, method: &str, allowed: &[&str]) -> Result<Options, Error> {
+    /// text of the value, which must be an object whose keys are all in `allowed` or `also`
+    /// (the options every call takes, [`CALL_OPTIONS`], or none).
+    pub fn parse(
+        json: Option<&str>,
+        method: &str,
+        allowed: &[&str],
+        also: &[&str],
+    ) -> Result<Options, Error> {
         let Some(json) = json else {
             return Ok(Options::default());
         };
         match json::parse(json) {
             Some(Value::Object(members)) => {
-                if let Some((key, _)) = members.iter().find(|(k, _)| !allowed.contains(&k.as_str()))
-                {
+                let known =
+                    |k: &String| allowed.contains(&k.as_str()) || also.contains(&k.as_str());
+                if let Some((key, _)) = members.iter().find(|(k, _)| !known(k)) {
+                    let mut names = allowed.join(", ");
+                    for name in also {
+                        names.push_str(", ");
+                        names.push_str(name);
+                    }
                     return Err(Error::invalid(cat(&[
                         method,
                         " has no option \"",
                         &short(key),
                         "\"; its options are: ",
-                        &allowed.join(", "),
+                        &names,
                         ".",
                     ])));
                 }
@@ -190,7 +205,7 @@ mod tests {
     ];
 
     fn parse(json: &str) -> Result<Options, Error> {
-        Options::parse(Some(json), "listTokens", &ALLOWED)
+        Options::parse(Some(json), "listTokens", &ALLOWED, &[])
     }
 
     fn message(r: Result<impl Sized, Error>) -> String {
@@ -203,7 +218,7 @@ mod tests {
     #[test]
     fn nothing_null_and_empty_objects_are_no_options() {
         for o in [
-            Options::parse(None, "m", &[]).unwrap(),
+            Options::parse(None, "m", &[], &[]).unwrap(),
             parse("null").unwrap(),
             parse("{}").unwrap(),
         ] {
@@ -224,6 +239,18 @@ mod tests {
         let m = message(parse(r#"{"usernme":"a"}"#));
         assert!(
             m.starts_with("listTokens has no option \"usernme\"; its options are: username, limit")
+        );
+        let call = Options::parse(Some(r#"{"a":1,"timeout":2}"#), "m", &["a"], &CALL_OPTIONS);
+        assert_eq!(call.unwrap().timeout().unwrap(), Some(2.0));
+        let m = message(Options::parse(
+            Some(r#"{"b":1}"#),
+            "m",
+            &["a"],
+            &CALL_OPTIONS,
+        ));
+        assert_eq!(
+            m,
+            "m has no option \"b\"; its options are: a, timeout, signal."
         );
         // An unknown key that looks like a token is not repeated.
         let token = "pk.eyJ1IjoiYSJ9.abcdefghijklmnopqrstuv";
@@ -276,7 +303,8 @@ mod tests {
         let o = Options::parse(
             Some(r#"{"a":[{"platform":"iOS","bundleId":"com.x"}],"b":[{"platform":"iOS"}],"c":null}"#),
             "create",
-            &["a", "b", "c"],
+            &["a", "b"],
+            &["c"],
         )
         .unwrap();
         let apps = o.applications("a").unwrap().unwrap();

@@ -17,6 +17,7 @@ use crate::core::retry;
 use crate::core::text::{cat, int};
 use crate::core::token;
 use crate::core::url::{Origin, DEFAULT_ORIGIN};
+use crate::local::{Lazy, Local};
 use crate::prelude::*;
 use crate::transport::{self, Deadline, Head, Received, Reply};
 
@@ -79,13 +80,6 @@ struct Exchange {
     then: Then,
 }
 
-/// A cell for module-wide state. Sound because the module runs on one thread (wasm32 without
-/// threads), and every borrow is brief and never spans a call back into JavaScript.
-struct Local<T>(RefCell<T>);
-
-// SAFETY: see above; there is no second thread to share with.
-unsafe impl<T> Sync for Local<T> {}
-
 /// The calls in progress, by number; freed numbers are reused.
 static EXCHANGES: Local<Vec<Option<Exchange>>> = Local(RefCell::new(Vec::new()));
 
@@ -133,21 +127,17 @@ fn handler(step: Step) -> Function {
         .unchecked_into()
 }
 
-static HANDLERS: Local<Option<Rc<Handlers>>> = Local(RefCell::new(None));
+static HANDLERS: Lazy<Handlers> = Lazy::new();
 
-fn handlers() -> Rc<Handlers> {
-    let mut cell = HANDLERS.0.borrow_mut();
-    cell.get_or_insert_with(|| {
-        Rc::new(Handlers {
-            response: handler(on_response),
-            fetch_error: handler(on_fetch_error),
-            data: handler(on_data),
-            data_error: handler(on_data_error),
-            error_body: handler(on_error_body),
-            retry: handler(on_retry),
-        })
+fn handlers() -> &'static Handlers {
+    HANDLERS.get(|| Handlers {
+        response: handler(on_response),
+        fetch_error: handler(on_fetch_error),
+        data: handler(on_data),
+        data_error: handler(on_data_error),
+        error_body: handler(on_error_body),
+        retry: handler(on_retry),
     })
-    .clone()
 }
 
 #[wasm_bindgen]
@@ -340,6 +330,7 @@ pub(super) fn new_client(options: &JsValue) -> Result<Client, Error> {
         options,
         "new Tokens",
         &["accessToken", "username", "origin", "timeout", "retries"],
+        &[],
     )?;
     let access_token = match o.string("accessToken")? {
         Some(t) if t.is_empty() => return Err(Error::invalid("accessToken must be a non-empty string.")),

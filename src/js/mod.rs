@@ -14,7 +14,7 @@ use js_sys::{Array, Date, Function, Object, Promise, Reflect, Symbol};
 use wasm_bindgen::prelude::*;
 
 use crate::core::error::Error;
-use crate::core::options::Options;
+use crate::core::options::{Options, CALL_OPTIONS};
 use crate::core::request::{self, Request};
 use crate::core::response::{self, Failure};
 use crate::core::token;
@@ -73,9 +73,9 @@ impl Tokens {
         options: &JsValue,
         method: &'static str,
         allowed: &[&str],
-        build: impl FnOnce(&Client, &Options) -> Result<Request, Error>,
+        build: &dyn Fn(&Client, &Options) -> Result<Request, Error>,
     ) -> Result<(Request, Call), Error> {
-        let o = options::read(options, method, allowed)?;
+        let o = options::read(options, method, allowed, &CALL_OPTIONS)?;
         Ok((build(&self.client, &o)?, self.client.call(options, &o)?))
     }
 
@@ -86,19 +86,13 @@ impl Tokens {
         options: &JsValue,
         method: &'static str,
         allowed: &[&str],
-        build: impl FnOnce(&Client, &Options) -> Result<Request, Error>,
+        build: &dyn Fn(&Client, &Options) -> Result<Request, Error>,
     ) -> Promise {
         match self.prepare(options, method, allowed, build) {
             Ok((req, call)) => send(self.client.clone(), req, &call, Then::Respond),
             Err(e) => values::rejected(e),
         }
     }
-}
-
-const CALL: [&str; 2] = ["timeout", "signal"];
-
-fn keys(specific: &[&'static str]) -> Vec<&'static str> {
-    specific.iter().chain(CALL.iter()).copied().collect()
 }
 
 #[wasm_bindgen]
@@ -151,8 +145,8 @@ impl Tokens {
         self.run(
             &options,
             "listTokens",
-            &keys(&["username", "default", "limit", "sortby", "start", "usage"]),
-            |c, o| c.config.list_tokens(&list_options(o)?),
+            &["username", "default", "limit", "sortby", "start", "usage"],
+            &|c, o| c.config.list_tokens(&list_options(o)?),
         )
     }
 
@@ -166,8 +160,8 @@ impl Tokens {
         let prepared = self.prepare(
             &options,
             "listAllTokens",
-            &keys(&["username", "default", "limit", "sortby", "usage"]),
-            |c, o| c.config.list_tokens(&list_options(o)?),
+            &["username", "default", "limit", "sortby", "usage"],
+            &|c, o| c.config.list_tokens(&list_options(o)?),
         );
         let (first, call, error) = match prepared {
             Ok((req, call)) => (Some(req), call, None),
@@ -199,8 +193,8 @@ impl Tokens {
         self.run(
             &options,
             "createTempToken",
-            &keys(&["username", "scopes", "expires", "allowedUrls"]),
-            |c, o| {
+            &["username", "scopes", "expires", "allowedUrls"],
+            &|c, o| {
                 let opts = request::CreateTempToken {
                     username: o.string("username")?,
                     scopes: o.strings("scopes")?,
@@ -224,15 +218,15 @@ impl Tokens {
         self.run(
             &options,
             "create",
-            &keys(&[
+            &[
                 "username",
                 "scopes",
                 "note",
                 "allowedUrls",
                 "allowedApplications",
                 "resources",
-            ]),
-            |c, o| {
+            ],
+            &|c, o| {
                 c.config.create(&request::Create {
                     username: o.string("username")?,
                     scopes: o.strings("scopes")?,
@@ -263,7 +257,7 @@ impl Tokens {
             "allowedApplications",
             "resources",
         ];
-        self.run(&options, "update", &keys(&allowed), |c, o| {
+        self.run(&options, "update", &allowed, &|c, o| {
             c.config.update(&request::Update {
                 username: o.string("username")?,
                 authorization_id: o.string("authorizationId")?,
@@ -286,12 +280,9 @@ impl Tokens {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "CheckValidityOptions")] options: JsValue,
     ) -> Promise {
-        self.run(
-            &options,
-            "checkValidity",
-            &keys(&["accessToken"]),
-            |c, o| Ok(c.config.check_validity(o.string("accessToken")?)),
-        )
+        self.run(&options, "checkValidity", &["accessToken"], &|c, o| {
+            Ok(c.config.check_validity(o.string("accessToken")?))
+        })
     }
 
     /// Lists the scopes the account can grant, `public: true` marking those a public token may
@@ -302,7 +293,7 @@ impl Tokens {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "ListScopesOptions")] options: JsValue,
     ) -> Promise {
-        self.run(&options, "listScopes", &keys(&["username"]), |c, o| {
+        self.run(&options, "listScopes", &["username"], &|c, o| {
             c.config.list_scopes(&o.string("username")?)
         })
     }
@@ -319,8 +310,8 @@ impl Tokens {
         self.run(
             &options,
             "delete",
-            &keys(&["username", "authorizationId"]),
-            |c, o| {
+            &["username", "authorizationId"],
+            &|c, o| {
                 c.config
                     .delete(&o.string("username")?, &o.string("authorizationId")?)
             },
@@ -363,13 +354,6 @@ pub struct TokenIterator {
     state: Rc<RefCell<PageState>>,
 }
 
-fn iter_result(value: &JsValue, done: bool) -> JsValue {
-    let object = Object::new();
-    let _ = Reflect::set(&object, &"value".into(), value);
-    let _ = Reflect::set(&object, &"done".into(), &JsValue::from_bool(done));
-    object.into()
-}
-
 impl TokenIterator {
     fn wrap(state: PageState) -> JsValue {
         let value: JsValue = TokenIterator {
@@ -397,7 +381,7 @@ fn serve(state: &Rc<RefCell<PageState>>) {
             return;
         }
         let settled = if let Some(token) = s.buffer.pop_front() {
-            Ok(iter_result(&token, false))
+            Ok(values::iter_result(&token, false))
         } else if let Some(e) = s.error.take() {
             s.next = None;
             Err(values::error(e))
@@ -409,7 +393,7 @@ fn serve(state: &Rc<RefCell<PageState>>) {
             let _ = send(client, req, &call, Then::Page(state.clone()));
             return;
         } else {
-            Ok(iter_result(&JsValue::UNDEFINED, true))
+            Ok(values::iter_result(&JsValue::UNDEFINED, true))
         };
         let Some((resolve, reject)) = s.waiters.pop_front() else {
             return;
@@ -481,7 +465,7 @@ impl TokenIterator {
             if s.waiters.is_empty() {
                 // The common case, a token already fetched: no waiting at all.
                 if let Some(token) = s.buffer.pop_front() {
-                    return Promise::resolve(&iter_result(&token, false));
+                    return Promise::resolve(&values::iter_result(&token, false));
                 }
             }
         }
@@ -502,7 +486,7 @@ impl TokenIterator {
         s.closed = true;
         s.next = None;
         s.buffer.clear();
-        Promise::resolve(&iter_result(&JsValue::UNDEFINED, true))
+        Promise::resolve(&values::iter_result(&JsValue::UNDEFINED, true))
     }
 }
 

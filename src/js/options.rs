@@ -38,8 +38,14 @@ fn json_text(value: &JsValue) -> Option<String> {
     JSON::stringify(value).ok()?.as_string()
 }
 
-/// Reads the options of `method` (`undefined`, `null` or an object with only `allowed` keys).
-pub fn read(value: &JsValue, method: &str, allowed: &[&str]) -> Result<Options, Error> {
+/// Reads the options of `method` (`undefined`, `null` or an object with only keys from `allowed`
+/// and `also`).
+pub fn read(
+    value: &JsValue,
+    method: &str,
+    allowed: &[&str],
+    also: &[&str],
+) -> Result<Options, Error> {
     if value.is_undefined() || value.is_null() {
         return Ok(Options::default());
     }
@@ -48,7 +54,7 @@ pub fn read(value: &JsValue, method: &str, allowed: &[&str]) -> Result<Options, 
     }
     let text = json_text(value)
         .ok_or_else(|| Error::invalid(cat(&[method, ": the options object could not be read."])))?;
-    Options::parse(Some(&text), method, allowed)
+    Options::parse(Some(&text), method, allowed, also)
 }
 
 /// The `signal` option: an `AbortSignal`, or nothing.

@@ -5,11 +5,49 @@ use wasm_bindgen::prelude::*;
 
 use crate::core::error::Error;
 use crate::core::token::TokenInfo;
+use crate::local::Lazy;
 use crate::prelude::*;
 use crate::transport::Reply;
 
 fn set(target: &Object, key: &str, value: &JsValue) {
     let _ = Reflect::set(target, &JsValue::from_str(key), value);
+}
+
+/// The property names set on every response and iterator result, made into JavaScript strings
+/// once rather than on every call.
+struct Keys {
+    status: JsValue,
+    ok: JsValue,
+    headers: JsValue,
+    data: JsValue,
+    json: JsValue,
+    next_start: JsValue,
+    value: JsValue,
+    done: JsValue,
+}
+
+static KEYS: Lazy<Keys> = Lazy::new();
+
+fn keys() -> &'static Keys {
+    KEYS.get(|| Keys {
+        status: "status".into(),
+        ok: "ok".into(),
+        headers: "headers".into(),
+        data: "data".into(),
+        json: "json".into(),
+        next_start: "nextStart".into(),
+        value: "value".into(),
+        done: "done".into(),
+    })
+}
+
+/// `{ value, done }`, a step of an async iterator.
+pub fn iter_result(value: &JsValue, done: bool) -> JsValue {
+    let k = keys();
+    let object = Object::new();
+    let _ = Reflect::set(&object, &k.value, value);
+    let _ = Reflect::set(&object, &k.done, &JsValue::from_bool(done));
+    object.into()
 }
 
 #[wasm_bindgen]
@@ -25,20 +63,18 @@ extern "C" {
 
 /// `{ status, ok, headers, data, json() }`, plus `nextStart` for list responses.
 pub fn response(reply: Reply, next_start: Option<Option<String>>) -> JsValue {
+    let k = keys();
     let object = Object::new();
-    set(&object, "status", &JsValue::from(reply.status));
-    set(&object, "ok", &JsValue::TRUE);
-    set(&object, "headers", &reply.headers);
-    set(&object, "data", &reply.data);
+    let _ = Reflect::set(&object, &k.status, &JsValue::from(reply.status));
+    let _ = Reflect::set(&object, &k.ok, &JsValue::TRUE);
+    let _ = Reflect::set(&object, &k.headers, &reply.headers);
+    let _ = Reflect::set(&object, &k.data, &reply.data);
     let json =
         PROMISE.with(|ctor| PROMISE_RESOLVE.with(|resolve| resolve.bind1(ctor, &reply.data)));
-    set(&object, "json", &json);
+    let _ = Reflect::set(&object, &k.json, &json);
     if let Some(next) = next_start {
-        set(
-            &object,
-            "nextStart",
-            &next.map_or(JsValue::NULL, |s| JsValue::from_str(&s)),
-        );
+        let next = next.map_or(JsValue::NULL, |s| JsValue::from_str(&s));
+        let _ = Reflect::set(&object, &k.next_start, &next);
     }
     object.into()
 }
