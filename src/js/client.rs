@@ -66,7 +66,7 @@ pub(super) enum Then {
 
 /// A call in progress. It lives in [`EXCHANGES`] while a promise of it is pending; the JavaScript
 /// side only holds its number, bound into the handlers the promises settle into. Dropping it (when
-/// the call ends) drops its deadline, which clears its timer.
+/// the call ends) releases everything it holds.
 struct Exchange {
     client: Rc<Client>,
     req: Request,
@@ -167,9 +167,6 @@ pub(super) fn send(client: Rc<Client>, req: Request, call: &Call, then: Then) ->
         Ok(deadline) => deadline,
         Err(failure) => return settled(give_up(then, client.fail(&req, failure))),
     };
-    if let Some(stop) = deadline.expired() {
-        return settled(give_up(then, client.fail(&req, stop)));
-    }
     let url = req.url(&client.config.origin, &client.config.access_token);
     let exchange = Exchange {
         client,

@@ -1,6 +1,6 @@
 //! JavaScript values made from core results: response objects, `MapboxError`s and decoded tokens.
 
-use js_sys::{Array, Date, Function, Object, Promise, Reflect};
+use js_sys::{Array, Date, Function, Object, Promise};
 use wasm_bindgen::prelude::*;
 
 use crate::core::error::Error;
@@ -9,8 +9,17 @@ use crate::local::Lazy;
 use crate::prelude::*;
 use crate::transport::Reply;
 
+#[wasm_bindgen]
+extern "C" {
+    /// `Reflect.set`, only ever on objects this module has just made (plain or `Error`,
+    /// extensible, no setters), where it cannot throw: so without the exception handling that
+    /// `js_sys::Reflect::set` wraps around every call.
+    #[wasm_bindgen(js_namespace = Reflect, js_name = set)]
+    fn put(target: &Object, key: &JsValue, value: &JsValue) -> bool;
+}
+
 fn set(target: &Object, key: &str, value: &JsValue) {
-    let _ = Reflect::set(target, &JsValue::from_str(key), value);
+    put(target, &JsValue::from_str(key), value);
 }
 
 /// The property names set on every response and iterator result, made into JavaScript strings
@@ -45,8 +54,8 @@ fn keys() -> &'static Keys {
 pub fn iter_result(value: &JsValue, done: bool) -> JsValue {
     let k = keys();
     let object = Object::new();
-    let _ = Reflect::set(&object, &k.value, value);
-    let _ = Reflect::set(&object, &k.done, &JsValue::from_bool(done));
+    put(&object, &k.value, value);
+    put(&object, &k.done, &JsValue::from_bool(done));
     object.into()
 }
 
@@ -65,16 +74,16 @@ extern "C" {
 pub fn response(reply: Reply, next_start: Option<Option<String>>) -> JsValue {
     let k = keys();
     let object = Object::new();
-    let _ = Reflect::set(&object, &k.status, &JsValue::from(reply.status));
-    let _ = Reflect::set(&object, &k.ok, &JsValue::TRUE);
-    let _ = Reflect::set(&object, &k.headers, &reply.headers);
-    let _ = Reflect::set(&object, &k.data, &reply.data);
+    put(&object, &k.status, &JsValue::from(reply.status));
+    put(&object, &k.ok, &JsValue::TRUE);
+    put(&object, &k.headers, &reply.headers);
+    put(&object, &k.data, &reply.data);
     let json =
         PROMISE.with(|ctor| PROMISE_RESOLVE.with(|resolve| resolve.bind1(ctor, &reply.data)));
-    let _ = Reflect::set(&object, &k.json, &json);
+    put(&object, &k.json, &json);
     if let Some(next) = next_start {
         let next = next.map_or(JsValue::NULL, |s| JsValue::from_str(&s));
-        let _ = Reflect::set(&object, &k.next_start, &next);
+        put(&object, &k.next_start, &next);
     }
     object.into()
 }
