@@ -46,9 +46,11 @@ impl Options {
                 let known =
                     |k: &String| allowed.contains(&k.as_str()) || also.contains(&k.as_str());
                 if let Some((key, _)) = members.iter().find(|(k, _)| !known(k)) {
-                    let mut names = allowed.join(", ");
-                    for name in also {
-                        names.push_str(", ");
+                    let mut names = String::new();
+                    for name in allowed.iter().chain(also) {
+                        if !names.is_empty() {
+                            names.push_str(", ");
+                        }
                         names.push_str(name);
                     }
                     return Err(Error::invalid(cat(&[

@@ -12,6 +12,30 @@ pub fn cat(parts: &[&str]) -> String {
     out
 }
 
+/// The byte offset of the first `needle` in `haystack`. (`str::find` with a string pattern
+/// brings a large searching algorithm, and panic paths, that these short texts do not need.)
+pub fn find(haystack: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    if n.is_empty() {
+        return Some(0);
+    }
+    h.windows(n.len()).position(|w| w == n)
+}
+
+/// `text` with every `needle` (non-empty) replaced by `with`.
+pub fn replace_all(text: &str, needle: &str, with: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = find(rest, needle).filter(|_| !needle.is_empty()) {
+        // `i` and `i + needle.len()` are char boundaries: `needle` is whole UTF-8.
+        out.push_str(rest.get(..i).unwrap_or_default());
+        out.push_str(with);
+        rest = rest.get(i + needle.len()..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Appends the decimal digits of `n`, zero-padded to at least `width` digits.
 pub fn push_int(out: &mut String, n: i64, width: usize) {
     if n < 0 {
@@ -59,6 +83,28 @@ mod tests {
             let mut out = String::from("x");
             push_int(&mut out, n, width);
             assert_eq!(out, format!("x{n:0width$}"));
+        }
+    }
+
+    #[test]
+    fn find_and_replace_like_std() {
+        for (h, n) in [
+            ("a://b", "://"),
+            ("abc", "abcd"),
+            ("", "x"),
+            ("xüx", "ü"),
+            ("aaa", "aa"),
+            ("ab", ""),
+        ] {
+            assert_eq!(find(h, n), h.find(n), "{h} {n}");
+        }
+        for (t, n, w) in [
+            ("a-b-c", "-", "+"),
+            ("secretsecret x", "secret", "[r]"),
+            ("none", "zz", "y"),
+            ("üü", "ü", "u"),
+        ] {
+            assert_eq!(replace_all(t, n, w), t.replace(n, w));
         }
     }
 

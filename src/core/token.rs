@@ -6,7 +6,7 @@
 use super::error::Error;
 use super::json::{self, Value};
 use super::num;
-use super::text::cat;
+use super::text::{cat, find, replace_all};
 use crate::prelude::*;
 
 /// The scopes a public (`pk`) token may hold. A token created with any other scope is secret (`sk`).
@@ -199,19 +199,19 @@ pub fn redact(text: &str, secrets: &[&str]) -> String {
     // Secrets first: removing one can put a token-shaped run on a word boundary.
     let mut text = alloc::borrow::Cow::Borrowed(text);
     for secret in secrets.iter().filter(|s| s.len() >= 8) {
-        if text.contains(secret) {
-            text = text.replace(secret, "[redacted]").into();
+        if find(&text, secret).is_some() {
+            text = replace_all(&text, secret, "[redacted]").into();
         }
     }
     let mut out = String::with_capacity(text.len());
     let mut pos = 0;
     while let Some((start, end)) = find_token(&text, pos) {
-        out.push_str(&text[pos..start]);
-        out.push_str(&text[start..start + 3]);
+        // Token runs are ASCII: their ends are char boundaries.
+        out.push_str(text.get(pos..start + 3).unwrap_or_default());
         out.push_str("[redacted]");
         pos = end;
     }
-    out.push_str(&text[pos..]);
+    out.push_str(text.get(pos..).unwrap_or_default());
     out
 }
 

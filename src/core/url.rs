@@ -1,7 +1,7 @@
 //! URL pieces: the API origin, percent-encoding, query strings and `Link` headers.
 
 use super::error::Error;
-use super::text::cat;
+use super::text::{cat, find};
 use crate::prelude::*;
 
 /// A validated API origin such as `https://api.mapbox.com`: scheme, host and port, nothing more.
@@ -36,14 +36,17 @@ fn origin_text(scheme: String, host: &str, port: &str) -> String {
 }
 
 fn split_origin(url: &str) -> Option<(String, String, &str, &str)> {
-    let (scheme, after) = url.split_once("://")?;
+    let colon = find(url, "://")?;
+    let (scheme, after) = (url.get(..colon)?, url.get(colon + 3..)?);
     let end = after.find(['/', '?', '#']).unwrap_or(after.len());
-    let (authority, rest) = after.split_at(end);
+    let (authority, rest) = after.split_at_checked(end)?;
     if authority.is_empty() || authority.contains('@') {
         return None;
     }
     let (host, port) = match authority.rfind(':') {
-        Some(i) if !authority[i..].contains(']') => (&authority[..i], &authority[i + 1..]),
+        Some(i) if !authority.get(i..)?.contains(']') => {
+            (authority.get(..i)?, authority.get(i + 1..)?)
+        }
         _ => (authority, ""),
     };
     if host.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) || port.len() > 5 {
@@ -148,7 +151,8 @@ pub fn decode_component(s: &str) -> String {
         }
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    // Escapes that do not make UTF-8 are kept as they were written.
+    String::from_utf8(out).unwrap_or_else(|_| s.to_owned())
 }
 
 /// The value of query parameter `name` in `target` (a path with an optional `?query` and `#fragment`).
@@ -168,18 +172,16 @@ pub fn without_access_token(target: &str) -> String {
     let Some((path, query)) = target.split_once('?') else {
         return target.to_owned();
     };
-    let kept: Vec<&str> = query
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .filter(|pair| {
-            decode_component(pair.split('=').next().unwrap_or_default()) != "access_token"
-        })
-        .collect();
-    if kept.is_empty() {
-        path.to_owned()
-    } else {
-        cat(&[path, "?", &kept.join("&")])
+    let mut out = path.to_owned();
+    let kept = query.split('&').filter(|pair| {
+        !pair.is_empty()
+            && decode_component(pair.split('=').next().unwrap_or_default()) != "access_token"
+    });
+    for (i, pair) in kept.enumerate() {
+        out.push(if i == 0 { '?' } else { '&' });
+        out.push_str(pair);
     }
+    out
 }
 
 /// The URI of the first `Link` entry whose `rel` includes `next` (RFC 8288: URIs may contain
@@ -188,9 +190,9 @@ pub fn next_link(header: &str) -> Option<&str> {
     let mut rest = header;
     loop {
         let open = rest.find('<')?;
-        let close = open + rest[open..].find('>')?;
-        let uri = &rest[open + 1..close];
-        rest = &rest[close + 1..];
+        let close = open + rest.get(open..)?.find('>')?;
+        let uri = rest.get(open + 1..close)?;
+        rest = rest.get(close + 1..)?;
         // The parameters run to the next comma outside quotes.
         let mut in_quotes = false;
         let end = rest
@@ -202,8 +204,8 @@ pub fn next_link(header: &str) -> Option<&str> {
                 c == ',' && !in_quotes
             })
             .map_or(rest.len(), |(i, _)| i);
-        let params = &rest[..end];
-        rest = &rest[end..];
+        let (params, after) = rest.split_at_checked(end)?;
+        rest = after;
         let is_next = params.split(';').any(|param| {
             let Some((key, value)) = param.split_once('=') else {
                 return false;
