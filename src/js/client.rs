@@ -233,29 +233,31 @@ fn on_fetch_error(x: Exchange, error: JsValue) -> Result<JsValue, JsValue> {
 
 // The body handlers run only after `on_response` stored the head.
 
-fn on_data(mut x: Exchange, data: JsValue) -> Result<JsValue, JsValue> {
-    match x.head.take() {
-        Some(head) => finished(x, head.reply(data)),
-        None => Err(JsValue::UNDEFINED),
-    }
+fn on_data(x: Exchange, data: JsValue) -> Result<JsValue, JsValue> {
+    with_head(x, |x, head| finished(x, head.reply(data)))
 }
 
-fn on_data_error(mut x: Exchange, error: JsValue) -> Result<JsValue, JsValue> {
-    match x.head.take() {
-        Some(head) => {
-            let failure = transport::body_failure(&error, &head, &x.deadline);
-            failed(x, failure)
-        }
-        None => Err(JsValue::UNDEFINED),
-    }
+fn on_data_error(x: Exchange, error: JsValue) -> Result<JsValue, JsValue> {
+    with_head(x, |x, head| {
+        let failure = transport::body_failure(&error, &head, &x.deadline);
+        failed(x, failure)
+    })
 }
 
-fn on_error_body(mut x: Exchange, body: JsValue) -> Result<JsValue, JsValue> {
+fn on_error_body(x: Exchange, body: JsValue) -> Result<JsValue, JsValue> {
+    with_head(x, |x, head| {
+        let failure = transport::status_failure(&head, &body, &x.deadline);
+        failed(x, failure)
+    })
+}
+
+/// Runs `then` with the head of the response whose body has been read.
+fn with_head(
+    mut x: Exchange,
+    then: impl FnOnce(Exchange, Head) -> Result<JsValue, JsValue>,
+) -> Result<JsValue, JsValue> {
     match x.head.take() {
-        Some(head) => {
-            let failure = transport::status_failure(&head, &body, &x.deadline);
-            failed(x, failure)
-        }
+        Some(head) => then(x, head),
         None => Err(JsValue::UNDEFINED),
     }
 }
