@@ -73,8 +73,10 @@ pub struct Deadline {
 ///
 /// In Node the timer is `unref`'d, so a window never keeps a process alive by itself; a call in
 /// flight does (its socket), and the timer fires as usual while it runs. A window takes at most
-/// [`CALLS_PER_WINDOW`] calls: Node's `fetch` adds a listener to the signal for each request and
-/// removes it only when the request is garbage collected, and warns past 1,500.
+/// [`CALLS_PER_WINDOW`] calls: Node's `fetch` adds a listener to the signal for each request,
+/// removes it only when the request is garbage collected, and copies the list of listeners on each
+/// new request; measured there, a `Request` with a fresh signal costs ~20 µs more than one without,
+/// with a signal shared by 32 requests ~8 µs, by 100 ~12 µs, by 1,000 ~25 µs.
 struct Window {
     timeout_ms: f64,
     /// Calls beginning before this time (ms since the epoch) join this window.
@@ -84,7 +86,7 @@ struct Window {
     signal: AbortSignal,
 }
 
-const CALLS_PER_WINDOW: u32 = 100;
+const CALLS_PER_WINDOW: u32 = 32;
 
 /// The open windows, one per timeout in use (a handful at most).
 static WINDOWS: Local<Vec<Window>> = Local(RefCell::new(Vec::new()));
