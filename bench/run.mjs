@@ -46,17 +46,17 @@ async function perCall(makers, emu) {
   const results = {};
   for (const op of ops) {
     const times = Object.fromEntries(Object.keys(clients).map((k) => [k, []]));
-    const per = op === 'listAll' ? Math.max(2, PER_ROUND / 10) : PER_ROUND;
+    // One call of each contender in turn (the first one rotating), so that this machine's
+    // drifting speed weighs on all of them alike.
+    const samples = op === 'listAll' ? ROUNDS * 2 : ROUNDS * PER_ROUND;
     for (const c of Object.values(clients)) for (let i = 0; i < 5; i += 1) await c[op]();
-    for (let round = 0; round < ROUNDS; round += 1) {
-      const names = Object.keys(clients);
+    const names = Object.keys(clients);
+    for (let round = 0; round < samples; round += 1) {
       const order = names.slice(round % names.length).concat(names.slice(0, round % names.length));
       for (const name of order) {
-        for (let i = 0; i < per; i += 1) {
-          const t = performance.now();
-          await clients[name][op]();
-          times[name].push(performance.now() - t);
-        }
+        const t = performance.now();
+        await clients[name][op]();
+        times[name].push(performance.now() - t);
       }
     }
     results[op] = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
@@ -179,8 +179,8 @@ async function inChromium(emu) {
         for (let r = 0; r < rounds; r += 1) {
           for (const k of r % 2 ? ['ours', 'raw'] : ['raw', 'ours']) {
             // A page's clock ticks in 0.1 ms steps (no cross-origin isolation), too coarse for
-            // one call: each sample is the mean of a batch of calls, and the median is taken
-            // over batches.
+            // one call: each sample is the mean of a small batch, batches alternate, and the
+            // median is taken over batches.
             const t = performance.now();
             for (let i = 0; i < per; i += 1) await c[k][op]();
             times[k].push((performance.now() - t) / per);
@@ -189,7 +189,7 @@ async function inChromium(emu) {
         out[op] = { raw: median(times.raw), ours: median(times.ours) };
       }
       return out;
-    }, { url: emu.url, token: emu.adminToken, user: emu.username, rounds: ROUNDS * 3, per: PER_ROUND });
+    }, { url: emu.url, token: emu.adminToken, user: emu.username, rounds: ROUNDS * 15, per: 5 });
   } finally {
     await browser.close();
     server.close();
