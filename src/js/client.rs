@@ -56,12 +56,34 @@ impl Client {
     }
 }
 
-/// What a call's successful reply becomes.
-pub(super) enum Then {
-    /// The method's response object (`{ status, ok, headers, data, json(), nextStart? }`).
-    Respond,
-    /// A page of `listAllTokens`, handed to its iterator.
+/// Where a call's outcome goes: the promise the method returned (settled directly, so that no
+/// chain of promises stands between the network and the caller), or the iterator a page is for.
+enum Settle {
+    Promise { resolve: Function, reject: Function },
     Page(Rc<RefCell<PageState>>),
+}
+
+impl Settle {
+    fn succeed(self, client: &Client, req: &Request, reply: Reply) {
+        match self {
+            Settle::Promise { resolve, .. } => {
+                let next_start = (req.op == request::Operation::ListTokens).then(|| {
+                    response::next_start(reply.header("link").as_deref(), &client.config.origin)
+                });
+                let _ = resolve.call1(&JsValue::NULL, &values::response(reply, next_start));
+            }
+            Settle::Page(state) => super::page_received(&state, client, req, reply),
+        }
+    }
+
+    fn fail(self, error: Error) {
+        match self {
+            Settle::Promise { reject, .. } => {
+                let _ = reject.call1(&JsValue::NULL, &values::error(error));
+            }
+            Settle::Page(state) => super::page_failed(&state, error),
+        }
+    }
 }
 
 /// A call in progress. It lives in [`EXCHANGES`] while a promise of it is pending; the JavaScript
@@ -77,7 +99,7 @@ struct Exchange {
     unknown: bool,
     /// The status and headers of the response whose body is being read.
     head: Option<Head>,
-    then: Then,
+    settle: Settle,
 }
 
 /// The calls in progress, by number; freed numbers are reused.
@@ -115,14 +137,17 @@ struct Handlers {
     retry: Function,
 }
 
-type Step = fn(Exchange, JsValue) -> Result<JsValue, JsValue>;
+type Step = fn(Exchange, JsValue);
 
 fn handler(step: Step) -> Function {
-    let f = move |id: JsValue, value: JsValue| match unpark(&id) {
-        Some(exchange) => step(exchange, value),
-        None => Err(JsValue::UNDEFINED), // unreachable: each number is settled once
+    // Each number is settled once; a handler never throws, so the promises `then` makes of them
+    // always fulfil (with `undefined`) and are left alone.
+    let f = move |id: JsValue, value: JsValue| {
+        if let Some(exchange) = unpark(&id) {
+            step(exchange, value);
+        }
     };
-    Closure::<dyn Fn(JsValue, JsValue) -> Result<JsValue, JsValue>>::new(f)
+    Closure::<dyn Fn(JsValue, JsValue)>::new(f)
         .into_js_value()
         .unchecked_into()
 }
@@ -150,25 +175,46 @@ extern "C" {
 }
 
 /// `promise.then(ok, err)`, both bound to the parked `exchange`.
-fn settle_into(promise: &Promise, exchange: Exchange, ok: &Function, err: &Function) -> Promise {
+fn settle_into(promise: &Promise, exchange: Exchange, ok: &Function, err: &Function) {
     let id = park(exchange);
     let promise: &Thenable = promise.unchecked_ref();
-    promise.then_with(
+    let _ = promise.then_with(
         &ok.bind1(&JsValue::NULL, &id),
         &err.bind1(&JsValue::NULL, &id),
-    )
+    );
 }
 
-/// Starts a call: its deadline begins and its first fetch is in flight when this returns (no
-/// microtask turn separates the caller from the network). The promise resolves to what `then`
-/// makes of the reply, or rejects with a `MapboxError`.
-pub(super) fn send(client: Rc<Client>, req: Request, call: &Call, then: Then) -> Promise {
+/// Starts a call whose reply becomes the method's response object: its deadline begins and its
+/// first fetch is in flight when this returns (no microtask turn separates the caller from the
+/// network). The promise resolves to the response or rejects with a `MapboxError`.
+pub(super) fn respond(client: Rc<Client>, req: Request, call: &Call) -> Promise {
+    let mut settle = None;
+    let promise = Promise::new(&mut |resolve, reject| {
+        settle = Some(Settle::Promise { resolve, reject });
+    });
+    if let Some(settle) = settle {
+        start(client, req, call, settle);
+    }
+    promise
+}
+
+/// Starts fetching a page of `listAllTokens`; `page_received` or `page_failed` gets the outcome.
+pub(super) fn fetch_page(
+    client: Rc<Client>,
+    req: Request,
+    call: &Call,
+    state: Rc<RefCell<PageState>>,
+) {
+    start(client, req, call, Settle::Page(state));
+}
+
+fn start(client: Rc<Client>, req: Request, call: &Call, settle: Settle) {
     let deadline = match Deadline::start(call.timeout_ms, call.signal.clone()) {
         Ok(deadline) => deadline,
-        Err(failure) => return settled(give_up(then, client.fail(&req, failure))),
+        Err(failure) => return settle.fail(client.fail(&req, failure)),
     };
     let url = req.url(&client.config.origin, &client.config.access_token);
-    let exchange = Exchange {
+    attempt(Exchange {
         client,
         req,
         deadline,
@@ -176,102 +222,82 @@ pub(super) fn send(client: Rc<Client>, req: Request, call: &Call, then: Then) ->
         attempt: 0,
         unknown: false,
         head: None,
-        then,
-    };
-    attempt(exchange)
+        settle,
+    });
 }
 
 /// Sends one attempt of the exchange.
-fn attempt(mut x: Exchange) -> Promise {
+fn attempt(mut x: Exchange) {
     x.attempt += 1;
     match transport::start(&x.url, x.req.method(), x.req.body.as_deref(), &x.deadline) {
         Ok(fetching) => {
             let h = handlers();
-            settle_into(&fetching, x, &h.response, &h.fetch_error)
-        }
-        Err(failure) => settled(failed(x, failure)),
-    }
-}
-
-/// A promise already settled with `outcome`.
-fn settled(outcome: Result<JsValue, JsValue>) -> Promise {
-    match outcome {
-        Ok(value) => Promise::resolve(&value),
-        Err(error) => Promise::reject(&error),
-    }
-}
-
-/// The call failed for good: its promise rejects with the `MapboxError`, or, for a page of
-/// `listAllTokens`, the iterator reports it.
-fn give_up(then: Then, error: Error) -> Result<JsValue, JsValue> {
-    match then {
-        Then::Respond => Err(values::error(error)),
-        Then::Page(state) => super::page_failed(&state, error),
-    }
-}
-
-fn on_response(mut x: Exchange, response: JsValue) -> Result<JsValue, JsValue> {
-    let h = handlers();
-    match transport::receive(response) {
-        Ok(Received::Done(reply)) => finished(x, reply),
-        Ok(Received::Json(head, body)) => {
-            x.head = Some(head);
-            Ok(settle_into(&body, x, &h.data, &h.data_error).into())
-        }
-        Ok(Received::Failed(head, body)) => {
-            x.head = Some(head);
-            Ok(settle_into(&body, x, &h.error_body, &h.error_body).into())
+            settle_into(&fetching, x, &h.response, &h.fetch_error);
         }
         Err(failure) => failed(x, failure),
     }
 }
 
-fn on_fetch_error(x: Exchange, error: JsValue) -> Result<JsValue, JsValue> {
+fn on_response(mut x: Exchange, response: JsValue) {
+    let h = handlers();
+    match transport::receive(response) {
+        Ok(Received::Done(reply)) => finished(x, reply),
+        Ok(Received::Json(head, body)) => {
+            x.head = Some(head);
+            settle_into(&body, x, &h.data, &h.data_error);
+        }
+        Ok(Received::Failed(head, body)) => {
+            x.head = Some(head);
+            settle_into(&body, x, &h.error_body, &h.error_body);
+        }
+        Err(failure) => failed(x, failure),
+    }
+}
+
+fn on_fetch_error(x: Exchange, error: JsValue) {
     let failure = transport::fetch_failure(&error, &x.deadline);
-    failed(x, failure)
+    failed(x, failure);
 }
 
 // The body handlers run only after `on_response` stored the head.
 
-fn on_data(x: Exchange, data: JsValue) -> Result<JsValue, JsValue> {
-    with_head(x, |x, head| finished(x, head.reply(data)))
+fn on_data(x: Exchange, data: JsValue) {
+    with_head(x, |x, head| finished(x, head.reply(data)));
 }
 
-fn on_data_error(x: Exchange, error: JsValue) -> Result<JsValue, JsValue> {
+fn on_data_error(x: Exchange, error: JsValue) {
     with_head(x, |x, head| {
         let failure = transport::body_failure(&error, &head, &x.deadline);
-        failed(x, failure)
-    })
+        failed(x, failure);
+    });
 }
 
-fn on_error_body(x: Exchange, body: JsValue) -> Result<JsValue, JsValue> {
+fn on_error_body(x: Exchange, body: JsValue) {
     with_head(x, |x, head| {
         let failure = transport::status_failure(&head, &body, &x.deadline);
-        failed(x, failure)
-    })
+        failed(x, failure);
+    });
 }
 
 /// Runs `then` with the head of the response whose body has been read.
-fn with_head(
-    mut x: Exchange,
-    then: impl FnOnce(Exchange, Head) -> Result<JsValue, JsValue>,
-) -> Result<JsValue, JsValue> {
-    match x.head.take() {
-        Some(head) => then(x, head),
-        None => Err(JsValue::UNDEFINED),
+fn with_head(mut x: Exchange, then: impl FnOnce(Exchange, Head)) {
+    if let Some(head) = x.head.take() {
+        then(x, head);
     }
 }
 
-fn on_retry(x: Exchange, _: JsValue) -> Result<JsValue, JsValue> {
-    if let Some(stop) = x.deadline.expired() {
-        let error = x.client.fail(&x.req, stop);
-        return give_up(x.then, error);
+fn on_retry(x: Exchange, _: JsValue) {
+    match x.deadline.expired() {
+        Some(stop) => {
+            let error = x.client.fail(&x.req, stop);
+            x.settle.fail(error);
+        }
+        None => attempt(x),
     }
-    Ok(attempt(x).into())
 }
 
 /// A failed attempt: retried when that is safe and allowed, else the call's `MapboxError`.
-fn failed(mut x: Exchange, failure: Failure) -> Result<JsValue, JsValue> {
+fn failed(mut x: Exchange, failure: Failure) {
     if let Failure::Status { status, .. } = failure {
         if retry::counts_as_deleted(&x.req, status, x.unknown) {
             return finished(x, Reply::deleted());
@@ -290,29 +316,24 @@ fn failed(mut x: Exchange, failure: Failure) -> Result<JsValue, JsValue> {
         Some(ms) => {
             let waiting = transport::sleep(ms, &x.deadline);
             let retry = &handlers().retry;
-            Ok(settle_into(&waiting, x, retry, retry).into())
+            settle_into(&waiting, x, retry, retry);
         }
         None => {
             let error = x.client.fail(&x.req, failure);
-            give_up(x.then, error)
+            x.settle.fail(error);
         }
     }
 }
 
 /// A successful reply: the call ends (its deadline is dropped with `x`).
-fn finished(x: Exchange, reply: Reply) -> Result<JsValue, JsValue> {
+fn finished(x: Exchange, reply: Reply) {
     let Exchange {
-        client, req, then, ..
+        client,
+        req,
+        settle,
+        ..
     } = x;
-    match then {
-        Then::Respond => {
-            let next_start = (req.op == request::Operation::ListTokens).then(|| {
-                response::next_start(reply.header("link").as_deref(), &client.config.origin)
-            });
-            Ok(values::response(reply, next_start))
-        }
-        Then::Page(state) => super::page_received(&state, &client, &req, reply),
-    }
+    settle.succeed(&client, &req, reply);
 }
 
 fn env_var(name: &str) -> Option<String> {

@@ -19,7 +19,7 @@ use crate::core::request::{self, Request};
 use crate::core::response::{self, Failure};
 use crate::core::token;
 use crate::transport::Reply;
-use client::{new_client, send, Call, Client, Then};
+use client::{fetch_page, new_client, respond, Call, Client};
 
 use crate::prelude::*;
 
@@ -89,7 +89,7 @@ impl Tokens {
         build: &dyn Fn(&Client, &Options) -> Result<Request, Error>,
     ) -> Promise {
         match self.prepare(options, method, allowed, build) {
-            Ok((req, call)) => send(self.client.clone(), req, &call, Then::Respond),
+            Ok((req, call)) => respond(self.client.clone(), req, &call),
             Err(e) => values::rejected(e),
         }
     }
@@ -390,7 +390,7 @@ fn serve(state: &Rc<RefCell<PageState>>) {
             let (client, call) = (s.client.clone(), s.call.clone());
             drop(s);
             // Its outcome comes back through `page_received` or `page_failed`.
-            let _ = send(client, req, &call, Then::Page(state.clone()));
+            fetch_page(client, req, &call, state.clone());
             return;
         } else {
             Ok(values::iter_result(&JsValue::UNDEFINED, true))
@@ -407,12 +407,7 @@ fn serve(state: &Rc<RefCell<PageState>>) {
 }
 
 /// A page of `listAllTokens` arrived: its tokens are buffered and waiting calls served.
-fn page_received(
-    state: &Rc<RefCell<PageState>>,
-    client: &Client,
-    req: &Request,
-    reply: Reply,
-) -> Result<JsValue, JsValue> {
+fn page_received(state: &Rc<RefCell<PageState>>, client: &Client, req: &Request, reply: Reply) {
     let origin = &client.config.origin;
     let page = response::next_target(reply.header("link").as_deref(), origin).and_then(|next| {
         let tokens = reply.data.dyn_ref::<Array>().ok_or_else(|| {
@@ -440,18 +435,16 @@ fn page_received(
         }
     }
     serve(state);
-    Ok(JsValue::UNDEFINED)
 }
 
 /// Fetching a page of `listAllTokens` failed: the next waiting call gets the error.
-fn page_failed(state: &Rc<RefCell<PageState>>, error: Error) -> Result<JsValue, JsValue> {
+fn page_failed(state: &Rc<RefCell<PageState>>, error: Error) {
     {
         let mut s = state.borrow_mut();
         s.fetching = false;
         s.error = Some(error);
     }
     serve(state);
-    Ok(JsValue::UNDEFINED)
 }
 
 #[wasm_bindgen]
