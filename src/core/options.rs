@@ -126,7 +126,7 @@ impl Options {
         key: &str,
         read: impl FnOnce(&str) -> Result<Option<T>, Error>,
     ) -> Result<Patch<T>, Error> {
-        if self.get(key) == Some(&Value::Null) {
+        if matches!(self.get(key), Some(Value::Null)) {
             return Ok(Patch::Clear);
         }
         Ok(read(key)?.map_or(Patch::Keep, Patch::Set))
