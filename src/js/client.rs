@@ -7,7 +7,8 @@ use core::cell::RefCell;
 use js_sys::{Date, Function, Math, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 
-use super::{options, values, PageState};
+use super::pages::{self, Pages};
+use super::{options, values};
 use crate::core::error::Error;
 use crate::core::num;
 use crate::core::options::Options;
@@ -60,7 +61,7 @@ impl Client {
 /// chain of promises stands between the network and the caller), or the iterator a page is for.
 enum Settle {
     Promise { resolve: Function, reject: Function },
-    Page(Rc<RefCell<PageState>>),
+    Page(Rc<RefCell<Pages>>),
 }
 
 impl Settle {
@@ -72,7 +73,7 @@ impl Settle {
                 });
                 let _ = resolve.call1(&JsValue::NULL, &values::response(reply, next_start));
             }
-            Settle::Page(state) => super::page_received(&state, client, req, reply),
+            Settle::Page(state) => pages::received(&state, client, req, reply),
         }
     }
 
@@ -81,7 +82,7 @@ impl Settle {
             Settle::Promise { reject, .. } => {
                 let _ = reject.call1(&JsValue::NULL, &values::error(error));
             }
-            Settle::Page(state) => super::page_failed(&state, error),
+            Settle::Page(state) => pages::failed(&state, error),
         }
     }
 }
@@ -198,13 +199,8 @@ pub(super) fn respond(client: Rc<Client>, req: Request, call: &Call) -> Promise 
     promise
 }
 
-/// Starts fetching a page of `listAllTokens`; `page_received` or `page_failed` gets the outcome.
-pub(super) fn fetch_page(
-    client: Rc<Client>,
-    req: Request,
-    call: &Call,
-    state: Rc<RefCell<PageState>>,
-) {
+/// Starts fetching a page of `listAllTokens`; `pages::received` or `pages::failed` gets the outcome.
+pub(super) fn fetch_page(client: Rc<Client>, req: Request, call: &Call, state: Rc<RefCell<Pages>>) {
     start(client, req, call, Settle::Page(state));
 }
 

@@ -4,22 +4,21 @@
 
 mod client;
 mod options;
+mod pages;
 mod values;
 
-use alloc::collections::VecDeque;
 use alloc::rc::Rc;
 use core::cell::RefCell;
 
-use js_sys::{Array, Date, Function, Object, Promise, Reflect, Symbol};
+use js_sys::{Date, Object, Promise, Reflect, Symbol};
 use wasm_bindgen::prelude::*;
 
 use crate::core::error::Error;
 use crate::core::options::{Options, CALL_OPTIONS};
 use crate::core::request::{self, Request};
-use crate::core::response::{self, Failure};
 use crate::core::token;
-use crate::transport::Reply;
-use client::{fetch_page, new_client, respond, Call, Client};
+use client::{new_client, respond, Call, Client};
+use pages::Pages;
 
 use crate::prelude::*;
 
@@ -163,20 +162,7 @@ impl Tokens {
             &["username", "default", "limit", "sortby", "usage"],
             &|c, o| c.config.list_tokens(&list_options(o)?),
         );
-        let (first, call, error) = match prepared {
-            Ok((req, call)) => (Some(req), call, None),
-            Err(e) => (None, Call::default(), Some(e)),
-        };
-        let state = PageState {
-            client: self.client.clone(),
-            next: first,
-            buffer: VecDeque::new(),
-            call,
-            error,
-            waiters: VecDeque::new(),
-            fetching: false,
-            closed: false,
-        };
+        let state = Pages::new(self.client.clone(), prepared);
         TokenIterator::wrap(state)
     }
 
@@ -330,32 +316,14 @@ fn list_options(o: &Options) -> Result<request::ListTokens, Error> {
     })
 }
 
-/// Where a `listAllTokens` iteration stands.
-struct PageState {
-    client: Rc<Client>,
-    /// The request for the next page, if there is one.
-    next: Option<Request>,
-    /// Tokens fetched and not yet handed out.
-    buffer: VecDeque<JsValue>,
-    call: Call,
-    /// A failure to report to the next `next()`, which then ends the iteration.
-    error: Option<Error>,
-    /// `next()` calls waiting for a page, oldest first: each promise's resolve and reject.
-    waiters: VecDeque<(Function, Function)>,
-    /// Whether a page is being fetched.
-    fetching: bool,
-    /// Whether `return()` ended the iteration.
-    closed: bool,
-}
-
 /// The async iterator returned by `listAllTokens`: yields tokens, fetching pages as needed.
 #[wasm_bindgen]
 pub struct TokenIterator {
-    state: Rc<RefCell<PageState>>,
+    state: Rc<RefCell<Pages>>,
 }
 
 impl TokenIterator {
-    fn wrap(state: PageState) -> JsValue {
+    fn wrap(state: Pages) -> JsValue {
         let value: JsValue = TokenIterator {
             state: Rc::new(RefCell::new(state)),
         }
@@ -372,101 +340,13 @@ impl TokenIterator {
     }
 }
 
-/// Serves waiting `next()` calls, in order, from the fetched tokens; starts fetching the next
-/// page when they run out, and reports the end (or a failure) once there is nothing more.
-fn serve(state: &Rc<RefCell<PageState>>) {
-    loop {
-        let mut s = state.borrow_mut();
-        if s.fetching || s.waiters.is_empty() {
-            return;
-        }
-        let settled = if let Some(token) = s.buffer.pop_front() {
-            Ok(values::iter_result(&token, false))
-        } else if let Some(e) = s.error.take() {
-            s.next = None;
-            Err(values::error(e))
-        } else if let Some(req) = s.next.take() {
-            s.fetching = true;
-            let (client, call) = (s.client.clone(), s.call.clone());
-            drop(s);
-            // Its outcome comes back through `page_received` or `page_failed`.
-            fetch_page(client, req, &call, state.clone());
-            return;
-        } else {
-            Ok(values::iter_result(&JsValue::UNDEFINED, true))
-        };
-        let Some((resolve, reject)) = s.waiters.pop_front() else {
-            return;
-        };
-        drop(s);
-        let _ = match settled {
-            Ok(result) => resolve.call1(&JsValue::NULL, &result),
-            Err(error) => reject.call1(&JsValue::NULL, &error),
-        };
-    }
-}
-
-/// A page of `listAllTokens` arrived: its tokens are buffered and waiting calls served.
-fn page_received(state: &Rc<RefCell<PageState>>, client: &Client, req: &Request, reply: Reply) {
-    let origin = &client.config.origin;
-    let page = response::next_target(reply.header("link").as_deref(), origin).and_then(|next| {
-        let tokens = reply.data.dyn_ref::<Array>().ok_or_else(|| {
-            let decode = Failure::Decode {
-                status: reply.status,
-            };
-            response::error_for(req, origin, decode, &[])
-        })?;
-        Ok((
-            tokens.clone(),
-            next.map(|target| client.config.next_page(target)),
-        ))
-    });
-    {
-        let mut s = state.borrow_mut();
-        s.fetching = false;
-        match page {
-            // An iteration ended by `return()` keeps nothing and fetches nothing more.
-            Ok(_) if s.closed => {}
-            Ok((tokens, next)) => {
-                s.buffer.extend(tokens.iter());
-                s.next = next;
-            }
-            Err(e) => s.error = Some(e),
-        }
-    }
-    serve(state);
-}
-
-/// Fetching a page of `listAllTokens` failed: the next waiting call gets the error.
-fn page_failed(state: &Rc<RefCell<PageState>>, error: Error) {
-    {
-        let mut s = state.borrow_mut();
-        s.fetching = false;
-        s.error = Some(error);
-    }
-    serve(state);
-}
-
 #[wasm_bindgen]
 impl TokenIterator {
     /// The next token: `{ value: Token, done: false }`, or `{ value: undefined, done: true }`
     /// after the last page. Calls made before the previous one settled wait their turn.
     #[wasm_bindgen(unchecked_return_type = "Promise<IteratorResult<Token, undefined>>")]
     pub fn next(&self) -> Promise {
-        {
-            let mut s = self.state.borrow_mut();
-            if s.waiters.is_empty() {
-                // The common case, a token already fetched: no waiting at all.
-                if let Some(token) = s.buffer.pop_front() {
-                    return Promise::resolve(&values::iter_result(&token, false));
-                }
-            }
-        }
-        let promise = Promise::new(&mut |resolve, reject| {
-            self.state.borrow_mut().waiters.push_back((resolve, reject));
-        });
-        serve(&self.state);
-        promise
+        pages::next(&self.state)
     }
 
     /// Stops the iteration early (called by `break` in `for await`): no further page is fetched.
@@ -475,10 +355,7 @@ impl TokenIterator {
         unchecked_return_type = "Promise<IteratorResult<Token, undefined>>"
     )]
     pub fn finish(&self) -> Promise {
-        let mut s = self.state.borrow_mut();
-        s.closed = true;
-        s.next = None;
-        s.buffer.clear();
+        self.state.borrow_mut().close();
         Promise::resolve(&values::iter_result(&JsValue::UNDEFINED, true))
     }
 }
