@@ -20,8 +20,8 @@ pub(super) struct Pages {
     client: Rc<Client>,
     /// The request for the next page, if there is one.
     next: Option<Request>,
-    /// Tokens fetched and not yet handed out.
-    buffer: VecDeque<JsValue>,
+    /// The tokens of the last page not yet handed out.
+    page: Option<Page>,
     call: Call,
     /// A failure to report to the next `next()`, which then ends the iteration.
     error: Option<Error>,
@@ -43,7 +43,7 @@ impl Pages {
         Pages {
             client,
             next,
-            buffer: VecDeque::new(),
+            page: None,
             call,
             error,
             waiters: VecDeque::new(),
@@ -56,7 +56,29 @@ impl Pages {
     pub(super) fn close(&mut self) {
         self.closed = true;
         self.next = None;
-        self.buffer.clear();
+        self.page = None;
+    }
+
+    /// The next fetched token, as the `{ value, done: false }` that `next()` resolves to.
+    fn take(&mut self) -> Option<JsValue> {
+        self.page.as_mut()?.take()
+    }
+}
+
+/// A page of tokens being handed out, through the page array's own iterator: its `next()` makes
+/// exactly the `{ value, done: false }` objects an async iterator resolves to, in one call.
+struct Page {
+    steps: js_sys::Iterator,
+    left: u32,
+}
+
+impl Page {
+    fn take(&mut self) -> Option<JsValue> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        self.steps.next().ok().map(JsValue::from)
     }
 }
 
@@ -67,8 +89,8 @@ pub(super) fn next(state: &Rc<RefCell<Pages>>) -> Promise {
         let mut s = state.borrow_mut();
         if s.waiters.is_empty() {
             // The common case, a token already fetched: no waiting at all.
-            if let Some(token) = s.buffer.pop_front() {
-                return Promise::resolve(&values::iter_result(&token, false));
+            if let Some(result) = s.take() {
+                return Promise::resolve(&result);
             }
         }
     }
@@ -87,8 +109,8 @@ fn serve(state: &Rc<RefCell<Pages>>) {
         if s.fetching || s.waiters.is_empty() {
             return;
         }
-        let settled = if let Some(token) = s.buffer.pop_front() {
-            Ok(values::iter_result(&token, false))
+        let settled = if let Some(result) = s.take() {
+            Ok(result)
         } else if let Some(e) = s.error.take() {
             s.next = None;
             Err(values::error(e))
@@ -135,7 +157,10 @@ pub(super) fn received(state: &Rc<RefCell<Pages>>, client: &Client, req: &Reques
             // An iteration ended by `return()` keeps nothing and fetches nothing more.
             Ok(_) if s.closed => {}
             Ok((tokens, next)) => {
-                s.buffer.extend(tokens.iter());
+                s.page = Some(Page {
+                    steps: tokens.values(),
+                    left: tokens.length(),
+                });
                 s.next = next;
             }
             Err(e) => s.error = Some(e),
