@@ -356,7 +356,7 @@ impl TokenIterator {
     )]
     pub fn finish(&self) -> Promise {
         self.state.borrow_mut().close();
-        Promise::resolve(&values::iter_result(&JsValue::UNDEFINED, true))
+        Promise::resolve(&values::iter_done())
     }
 }
 

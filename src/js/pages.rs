@@ -122,7 +122,7 @@ fn serve(state: &Rc<RefCell<Pages>>) {
             fetch_page(client, req, &call, state.clone());
             return;
         } else {
-            Ok(values::iter_result(&JsValue::UNDEFINED, true))
+            Ok(values::iter_done())
         };
         let Some((resolve, reject)) = s.waiters.pop_front() else {
             return;

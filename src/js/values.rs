@@ -50,12 +50,12 @@ fn keys() -> &'static Keys {
     })
 }
 
-/// `{ value, done }`, a step of an async iterator.
-pub fn iter_result(value: &JsValue, done: bool) -> JsValue {
+/// `{ value: undefined, done: true }`: an async iterator's end.
+pub fn iter_done() -> JsValue {
     let k = keys();
     let object = Object::new();
-    put(&object, &k.value, value);
-    put(&object, &k.done, &JsValue::from_bool(done));
+    put(&object, &k.value, &JsValue::UNDEFINED);
+    put(&object, &k.done, &JsValue::TRUE);
     object.into()
 }
 
