@@ -1,6 +1,7 @@
 //! The only file that touches web-sys: one HTTP exchange through the platform's global `fetch`
 //! (never `window.fetch`, which Node and workers lack), plus the timer the retry loop sleeps on.
 
+use alloc::rc::Rc;
 use core::cell::RefCell;
 
 use js_sys::{Array, Function, Object, Promise, Reflect};
@@ -67,6 +68,8 @@ pub struct Deadline {
     user: Option<AbortSignal>,
     /// What `fetch` is given: `timeout`, or it and `user` combined.
     combined: AbortSignal,
+    /// The window's init objects, when `combined` is the window's signal.
+    inits: Option<Rc<Inits>>,
 }
 
 /// Calls with the same timeout that begin within one short *window* share one `AbortController`,
@@ -89,6 +92,47 @@ struct Window {
     /// How many more calls may join.
     room: u32,
     signal: AbortSignal,
+    inits: Rc<Inits>,
+}
+
+/// The `fetch` init objects of a window's calls, one per method, made once: a call only sets
+/// its body (`fetch` reads its init when it is called, so the next call may set another).
+struct Inits {
+    get: RequestInit,
+    post: RequestInit,
+    patch: RequestInit,
+    delete: RequestInit,
+}
+
+impl Inits {
+    fn new(signal: &AbortSignal) -> Inits {
+        let init = |method: &str, json: bool| {
+            let init = RequestInit::new();
+            if method != "GET" {
+                init.set_method(method); // GET is fetch's default
+            }
+            if json {
+                init.set_headers(json_headers());
+            }
+            init.set_signal(Some(signal));
+            init
+        };
+        Inits {
+            get: init("GET", false),
+            post: init("POST", true),
+            patch: init("PATCH", true),
+            delete: init("DELETE", false),
+        }
+    }
+
+    fn for_method(&self, method: &str) -> &RequestInit {
+        match method {
+            "GET" => &self.get,
+            "POST" => &self.post,
+            "PATCH" => &self.patch,
+            _ => &self.delete,
+        }
+    }
 }
 
 const CALLS_PER_WINDOW: u32 = 32;
@@ -97,8 +141,9 @@ const CALLS_PER_WINDOW: u32 = 32;
 static WINDOWS: Local<Vec<Window>> = Local(RefCell::new(Vec::new()));
 const MAX_WINDOWS: usize = 8;
 
-/// The timeout signal for a call that begins now: its window's, or a new window's.
-fn timeout_signal(timeout_ms: f64) -> Result<AbortSignal, JsValue> {
+/// The timeout signal for a call that begins now, and its init objects: its window's, or a new
+/// window's.
+fn timeout_signal(timeout_ms: f64) -> Result<(AbortSignal, Rc<Inits>), JsValue> {
     let now = monotonic_now().unwrap_or_else(|_| js_sys::Date::now());
     let mut windows = WINDOWS.0.borrow_mut();
     if let Some(w) = windows
@@ -107,7 +152,7 @@ fn timeout_signal(timeout_ms: f64) -> Result<AbortSignal, JsValue> {
     {
         // Its timer fires at `joins_until + timeout_ms`, after now: it cannot have fired yet.
         w.room -= 1;
-        return Ok(w.signal.clone());
+        return Ok((w.signal.clone(), w.inits.clone()));
     }
     let controller = AbortController::new()?;
     // `AbortController.prototype.abort`, looked up once.
@@ -125,19 +170,21 @@ fn timeout_signal(timeout_ms: f64) -> Result<AbortSignal, JsValue> {
             let _ = unref.call0(&timer);
         }
     }
+    let signal = controller.signal();
+    let inits = Rc::new(Inits::new(&signal));
     let window = Window {
         timeout_ms,
         joins_until: now + width,
         room: CALLS_PER_WINDOW - 1,
-        signal: controller.signal(),
+        signal: signal.clone(),
+        inits: inits.clone(),
     };
-    let signal = window.signal.clone();
     windows.retain(|w| now < w.joins_until && w.room > 0);
     if windows.len() >= MAX_WINDOWS {
         windows.remove(0);
     }
     windows.push(window);
-    Ok(signal)
+    Ok((signal, inits))
 }
 
 impl Deadline {
@@ -151,16 +198,20 @@ impl Deadline {
         if user.as_ref().is_some_and(AbortSignal::aborted) {
             return Err(Failure::Aborted);
         }
-        let timeout = timeout_signal(timeout_ms).map_err(unavailable)?;
-        let combined = match &user {
-            Some(user) => abort_signal_any(&Array::of2(user, &timeout)).map_err(unavailable)?,
-            None => timeout.clone(),
+        let (timeout, inits) = timeout_signal(timeout_ms).map_err(unavailable)?;
+        let (combined, inits) = match &user {
+            Some(user) => {
+                let any = abort_signal_any(&Array::of2(user, &timeout)).map_err(unavailable)?;
+                (any, None)
+            }
+            None => (timeout.clone(), Some(inits)),
         };
         Ok(Deadline {
             timeout_ms,
             timeout,
             user,
             combined,
+            inits,
         })
     }
 
@@ -210,6 +261,14 @@ pub fn start(
     body: Option<&str>,
     deadline: &Deadline,
 ) -> Result<Promise, Failure> {
+    let failed = |e| deadline.failure(&e, |detail| Failure::Network { detail });
+    if let Some(inits) = &deadline.inits {
+        let init = inits.for_method(method);
+        if let Some(body) = body {
+            init.set_body(&JsValue::from_str(body));
+        }
+        return global_fetch(url, init).map_err(failed);
+    }
     let init = RequestInit::new();
     if method != "GET" {
         init.set_method(method); // GET is fetch's default
@@ -219,7 +278,7 @@ pub fn start(
         init.set_headers(json_headers());
         init.set_body(&JsValue::from_str(body));
     }
-    global_fetch(url, &init).map_err(|e| deadline.failure(&e, |detail| Failure::Network { detail }))
+    global_fetch(url, &init).map_err(failed)
 }
 
 /// The status and headers of a response whose body is still to be read.

@@ -106,7 +106,7 @@ struct Exchange {
 /// The calls in progress, by number; freed numbers are reused.
 static EXCHANGES: Local<Vec<Option<Exchange>>> = Local(RefCell::new(Vec::new()));
 
-fn park(exchange: Exchange) -> JsValue {
+fn park(exchange: Exchange) -> u32 {
     let mut slots = EXCHANGES.0.borrow_mut();
     let id = match slots.iter().position(Option::is_none) {
         Some(free) => {
@@ -118,37 +118,36 @@ fn park(exchange: Exchange) -> JsValue {
             slots.len() - 1
         }
     };
-    JsValue::from(id as u32)
+    id as u32
 }
 
-fn unpark(id: &JsValue) -> Option<Exchange> {
-    let id = id.as_f64()? as usize;
-    EXCHANGES.0.borrow_mut().get_mut(id)?.take()
+fn unpark(id: u32) -> Option<Exchange> {
+    EXCHANGES.0.borrow_mut().get_mut(id as usize)?.take()
 }
 
 /// The handlers every call's promises settle into, made once: each is a Rust function taking the
 /// exchange's number (bound per step with `Function.prototype.bind`, which costs far less than a
 /// new closure) and the settled value.
 struct Handlers {
-    response: Function,
-    fetch_error: Function,
-    data: Function,
-    data_error: Function,
-    error_body: Function,
-    retry: Function,
+    response: Handler,
+    fetch_error: Handler,
+    data: Handler,
+    data_error: Handler,
+    error_body: Handler,
+    retry: Handler,
 }
 
 type Step = fn(Exchange, JsValue);
 
-fn handler(step: Step) -> Function {
+fn handler(step: Step) -> Handler {
     // Each number is settled once; a handler never throws, so the promises `then` makes of them
     // always fulfil (with `undefined`) and are left alone.
-    let f = move |id: JsValue, value: JsValue| {
-        if let Some(exchange) = unpark(&id) {
+    let f = move |id: u32, value: JsValue| {
+        if let Some(exchange) = unpark(id) {
             step(exchange, value);
         }
     };
-    Closure::<dyn Fn(JsValue, JsValue)>::new(f)
+    Closure::<dyn Fn(u32, JsValue)>::new(f)
         .into_js_value()
         .unchecked_into()
 }
@@ -173,15 +172,22 @@ extern "C" {
 
     #[wasm_bindgen(method, js_name = then)]
     fn then_with(this: &Thenable, on_fulfilled: &JsValue, on_rejected: &JsValue) -> Promise;
+
+    /// One of the handlers: a function of an exchange's number and a settled value.
+    type Handler;
+
+    /// `handler.bind(null, id)`, the number passed as a plain number.
+    #[wasm_bindgen(method, js_name = bind)]
+    fn bound(this: &Handler, this_arg: &JsValue, id: u32) -> JsValue;
 }
 
 /// `promise.then(ok, err)`, both bound to the parked `exchange`.
-fn settle_into(promise: &Promise, exchange: Exchange, ok: &Function, err: &Function) {
+fn settle_into(promise: &Promise, exchange: Exchange, ok: &Handler, err: &Handler) {
     let id = park(exchange);
     let promise: &Thenable = promise.unchecked_ref();
     let _ = promise.then_with(
-        &ok.bind1(&JsValue::NULL, &id),
-        &err.bind1(&JsValue::NULL, &id),
+        &ok.bound(&JsValue::NULL, id),
+        &err.bound(&JsValue::NULL, id),
     );
 }
 

@@ -46,15 +46,21 @@ pub fn read(
     allowed: &[&str],
     also: &[&str],
 ) -> Result<Options, Error> {
-    if value.is_undefined() || value.is_null() {
+    // The common cases first, with the fewest calls out of wasm: none, then an object.
+    if value.is_undefined() {
         return Ok(Options::default());
     }
-    if !value.is_object() {
-        return Err(Error::invalid(cat(&[method, " takes an options object."])));
+    if value.is_object() {
+        let text = JSON::stringify(value).ok().and_then(|s| s.as_string());
+        let text = text.ok_or_else(|| {
+            Error::invalid(cat(&[method, ": the options object could not be read."]))
+        })?;
+        return Options::parse(Some(&text), method, allowed, also);
     }
-    let text = json_text(value)
-        .ok_or_else(|| Error::invalid(cat(&[method, ": the options object could not be read."])))?;
-    Options::parse(Some(&text), method, allowed, also)
+    if value.is_null() {
+        return Ok(Options::default());
+    }
+    Err(Error::invalid(cat(&[method, " takes an options object."])))
 }
 
 /// The `signal` option: an `AbortSignal`, or nothing.
