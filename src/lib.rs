@@ -3,14 +3,14 @@
 //! A client for the [Mapbox Tokens API](https://docs.mapbox.com/api/accounts/tokens/), compiled
 //! to WebAssembly and shipped as one npm package for browsers, workers and Node 20+.
 //!
-//! Three layers, each in its own place:
+//! Three layers, each in its own place, and the runtime under them:
 //! - [`core`]: pure Rust. It checks input, builds every request (method, path, query, body) and
 //!   reads statuses, error bodies, rate-limit and `Link` headers. Tested on the host.
 //! - `transport` (wasm32 only): the one file that touches web-sys; it calls the global `fetch`.
 //! - `js` (wasm32 only): the one file with `#[wasm_bindgen]` exports, the JavaScript API.
 //! - `runtime` (the npm build only): the panic handler and the memory allocator. The package is
-//!   built without Rust's `std`, whose formatting, panic and allocator machinery would otherwise
-//!   make up half of the module.
+//!   built without Rust's `std`, whose formatting, panic and allocator machinery made up about a
+//!   fifth of the module.
 #![cfg_attr(all(target_arch = "wasm32", not(feature = "std")), no_std)]
 #![warn(missing_docs)]
 // Errors are rare and built once per failed call; boxing them would only add indirection.
