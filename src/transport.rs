@@ -106,22 +106,11 @@ struct Inits {
 
 impl Inits {
     fn new(signal: &AbortSignal) -> Inits {
-        let init = |method: &str, json: bool| {
-            let init = RequestInit::new();
-            if method != "GET" {
-                init.set_method(method); // GET is fetch's default
-            }
-            if json {
-                init.set_headers(json_headers());
-            }
-            init.set_signal(Some(signal));
-            init
-        };
         Inits {
-            get: init("GET", false),
-            post: init("POST", true),
-            patch: init("PATCH", true),
-            delete: init("DELETE", false),
+            get: fetch_init("GET", false, signal),
+            post: fetch_init("POST", true, signal),
+            patch: fetch_init("PATCH", true, signal),
+            delete: fetch_init("DELETE", false, signal),
         }
     }
 
@@ -133,6 +122,19 @@ impl Inits {
             _ => &self.delete,
         }
     }
+}
+
+/// A `fetch` init with `method`, the JSON content type when a body will be `json`, and `signal`.
+fn fetch_init(method: &str, json: bool, signal: &AbortSignal) -> RequestInit {
+    let init = RequestInit::new();
+    if method != "GET" {
+        init.set_method(method); // GET is fetch's default
+    }
+    if json {
+        init.set_headers(json_headers());
+    }
+    init.set_signal(Some(signal));
+    init
 }
 
 const CALLS_PER_WINDOW: u32 = 32;
@@ -262,23 +264,19 @@ pub fn start(
     deadline: &Deadline,
 ) -> Result<Promise, Failure> {
     let failed = |e| deadline.failure(&e, |detail| Failure::Network { detail });
-    if let Some(inits) = &deadline.inits {
-        let init = inits.for_method(method);
-        if let Some(body) = body {
-            init.set_body(&JsValue::from_str(body));
+    // The window's init, or, with the caller's own signal, one made for this call.
+    let own;
+    let init = match &deadline.inits {
+        Some(inits) => inits.for_method(method),
+        None => {
+            own = fetch_init(method, body.is_some(), &deadline.combined);
+            &own
         }
-        return global_fetch(url, init).map_err(failed);
-    }
-    let init = RequestInit::new();
-    if method != "GET" {
-        init.set_method(method); // GET is fetch's default
-    }
-    init.set_signal(Some(&deadline.combined));
+    };
     if let Some(body) = body {
-        init.set_headers(json_headers());
         init.set_body(&JsValue::from_str(body));
     }
-    global_fetch(url, &init).map_err(failed)
+    global_fetch(url, init).map_err(failed)
 }
 
 /// The status and headers of a response whose body is still to be read.

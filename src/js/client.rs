@@ -103,6 +103,14 @@ struct Exchange {
     settle: Settle,
 }
 
+impl Exchange {
+    /// The call ends with `failure`, as its `MapboxError`.
+    fn give_up(self, failure: Failure) {
+        let error = self.client.fail(&self.req, failure);
+        self.settle.fail(error);
+    }
+}
+
 /// The calls in progress, by number; freed numbers are reused.
 static EXCHANGES: Local<Vec<Option<Exchange>>> = Local(RefCell::new(Vec::new()));
 
@@ -290,10 +298,7 @@ fn with_head(mut x: Exchange, then: impl FnOnce(Exchange, Head)) {
 
 fn on_retry(x: Exchange, _: JsValue) {
     match x.deadline.expired() {
-        Some(stop) => {
-            let error = x.client.fail(&x.req, stop);
-            x.settle.fail(error);
-        }
+        Some(stop) => x.give_up(stop),
         None => attempt(x),
     }
 }
@@ -320,10 +325,7 @@ fn failed(mut x: Exchange, failure: Failure) {
             let retry = &handlers().retry;
             settle_into(&waiting, x, retry, retry);
         }
-        None => {
-            let error = x.client.fail(&x.req, failure);
-            x.settle.fail(error);
-        }
+        None => x.give_up(failure),
     }
 }
 

@@ -30,11 +30,9 @@ pub fn instance_of(value: &JsValue, constructor: &str) -> bool {
         .is_some_and(|r| r.is_truthy())
 }
 
-/// The JSON text of an object or array; `None` when it has none or `stringify` throws.
+/// The JSON text of a value; `None` when it has none (`undefined`, a function, a symbol) or
+/// `stringify` throws.
 fn json_text(value: &JsValue) -> Option<String> {
-    if !value.is_object() {
-        return None;
-    }
     JSON::stringify(value).ok()?.as_string()
 }
 
@@ -51,8 +49,7 @@ pub fn read(
         return Ok(Options::default());
     }
     if value.is_object() {
-        let text = JSON::stringify(value).ok().and_then(|s| s.as_string());
-        let text = text.ok_or_else(|| {
+        let text = json_text(value).ok_or_else(|| {
             Error::invalid(cat(&[method, ": the options object could not be read."]))
         })?;
         return Options::parse(Some(&text), method, allowed, also);
@@ -79,7 +76,7 @@ pub fn signal(value: &JsValue, options: &Options) -> Result<Option<JsValue>, Err
     }
 }
 
-/// An array whose items are all strings, or `None`.
+/// An array whose items are all strings, or `None` (any other value's JSON is not such an array).
 pub(super) fn string_array(value: &JsValue) -> Option<Vec<String>> {
     json::parse(&json_text(value)?)?.as_str_array()
 }
