@@ -19,6 +19,7 @@ for pair in bundler:bundler nodejs:node web:web; do
     | grep -v '^\[INFO\]' || true
   [ -f "$dir/mapbox_tokens_bg.wasm" ] || { echo "build-pkg: wasm-pack build --target $target failed" >&2; exit 1; }
   rm -f "$dir/.gitignore"
+  node scripts/shorten-imports.mjs "$dir" >/dev/null
 done
 # The Node build is CommonJS; name it .cjs so it loads as such inside this "type": "module" package.
 mv $OUT/node/mapbox_tokens.js $OUT/node/mapbox_tokens.cjs
@@ -30,6 +31,9 @@ for d in bundler web; do
   printf '\n/** The scopes a public token may hold; any other scope makes a token secret. */\nexport const PUBLIC_SCOPES = Object.freeze(%s);\n' "$scopes" >> "$OUT/$d/mapbox_tokens.js"
 done
 printf '\nexports.PUBLIC_SCOPES = Object.freeze(%s);\n' "$scopes" >> $OUT/node/mapbox_tokens.cjs
+# Pages load the web build as it is (no bundler to minify it): ship its glue minified.
+node_modules/.bin/esbuild "$OUT/web/mapbox_tokens.js" --minify --keep-names --format=esm --log-level=warning \
+  --outfile="$OUT/web/mapbox_tokens.js" --allow-overwrite
 for d in bundler node web; do
   # `[Symbol.dispose]()` needs TypeScript's esnext.disposable lib; keep the types usable with any lib.
   sed -i '/\[Symbol\.dispose\]()/d' "$OUT/$d/mapbox_tokens.d.ts"
