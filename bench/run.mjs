@@ -49,7 +49,9 @@ async function perCall(makers, emu) {
     // One call of each contender in turn (the first one rotating), so that this machine's
     // drifting speed weighs on all of them alike.
     const samples = op === 'listAll' ? ROUNDS * 2 : ROUNDS * PER_ROUND;
-    for (const c of Object.values(clients)) for (let i = 0; i < 5; i += 1) await c[op]();
+    // Warm-up: every contender's code paths compiled by the JIT before anything is timed.
+    const warmUp = op === 'listAll' ? 3 : 100;
+    for (const c of Object.values(clients)) for (let i = 0; i < warmUp; i += 1) await c[op]();
     const names = Object.keys(clients);
     for (let round = 0; round < samples; round += 1) {
       const order = names.slice(round % names.length).concat(names.slice(0, round % names.length));
@@ -179,7 +181,7 @@ async function inChromium(emu) {
       const out = {};
       for (const op of ['checkValidity', 'listTokens', 'create']) {
         const times = { raw: [], ours: [] };
-        for (const k of ['raw', 'ours']) for (let i = 0; i < 5; i += 1) await c[k][op]();
+        for (const k of ['raw', 'ours']) for (let i = 0; i < 100; i += 1) await c[k][op]();
         for (let r = 0; r < rounds; r += 1) {
           for (const k of r % 2 ? ['ours', 'raw'] : ['raw', 'ours']) {
             // A page's clock ticks in 0.1 ms steps (no cross-origin isolation), too coarse for
