@@ -71,7 +71,7 @@ impl Settle {
                 let next_start = (req.op == request::Operation::ListTokens).then(|| {
                     response::next_start(reply.header("link").as_deref(), &client.config.origin)
                 });
-                let _ = resolve.call1(&JsValue::NULL, &values::response(reply, next_start));
+                values::settle(&resolve, &values::response(reply, next_start));
             }
             Settle::Page(state) => pages::received(&state, client, req, reply),
         }
@@ -80,7 +80,7 @@ impl Settle {
     fn fail(self, error: Error) {
         match self {
             Settle::Promise { reject, .. } => {
-                let _ = reject.call1(&JsValue::NULL, &values::error(error));
+                values::settle(&reject, &values::error(error));
             }
             Settle::Page(state) => pages::failed(&state, error),
         }

@@ -128,10 +128,10 @@ fn serve(state: &Rc<RefCell<Pages>>) {
             return;
         };
         drop(s);
-        let _ = match settled {
-            Ok(result) => resolve.call1(&JsValue::NULL, &result),
-            Err(error) => reject.call1(&JsValue::NULL, &error),
-        };
+        match settled {
+            Ok(result) => values::settle(&resolve, &result),
+            Err(error) => values::settle(&reject, &error),
+        }
     }
 }
 

@@ -118,6 +118,22 @@ pub fn error(e: Error) -> JsValue {
     js.into()
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// A promise's own `resolve` or `reject` function, which never throws: so it is called
+    /// without the exception handling `Function::call1` wraps around every call.
+    type Settle;
+
+    #[wasm_bindgen(method, js_name = call)]
+    fn call(this: &Settle, this_arg: &JsValue, value: &JsValue);
+}
+
+/// Resolves or rejects a promise through its `resolve` or `reject` function.
+pub fn settle(resolve_or_reject: &Function, value: &JsValue) {
+    let settle: &Settle = resolve_or_reject.unchecked_ref();
+    settle.call(&JsValue::NULL, value);
+}
+
 /// A rejected promise carrying `e`.
 pub fn rejected(e: Error) -> Promise {
     Promise::reject(&error(e))
