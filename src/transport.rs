@@ -17,7 +17,8 @@ use crate::prelude::*;
 #[wasm_bindgen]
 extern "C" {
     /// The global `fetch`, called with a URL string and an init object (the cheapest form).
-    // Every import is `catch`: a JavaScript exception must never unwind through wasm frames.
+    // Imports that can throw are `catch`: a JavaScript exception must never unwind through wasm
+    // frames. (`performance.now` below is called only once it is known to exist.)
     #[wasm_bindgen(js_name = fetch, catch)]
     fn global_fetch(input: &str, init: &RequestInit) -> Result<Promise, JsValue>;
 
