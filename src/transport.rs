@@ -20,7 +20,7 @@ extern "C" {
     // Imports that can throw are `catch`: a JavaScript exception must never unwind through wasm
     // frames. (`performance.now` below is called only once it is known to exist.)
     #[wasm_bindgen(js_name = fetch, catch)]
-    fn global_fetch(input: &str, init: &RequestInit) -> Result<Promise, JsValue>;
+    fn global_fetch(input: &JsValue, init: &RequestInit) -> Result<Promise, JsValue>;
 
     #[wasm_bindgen(js_name = setTimeout, catch)]
     fn set_timeout(handler: &Function, ms: f64) -> Result<JsValue, JsValue>;
@@ -279,9 +279,10 @@ fn json_headers() -> &'static JsValue {
     })
 }
 
-/// Begins one request now, synchronously: the fetch is in flight when this returns.
+/// Begins one request to `url` (a string) now, synchronously: the fetch is in flight when this
+/// returns.
 pub fn start(
-    url: &str,
+    url: &JsValue,
     method: &str,
     body: Option<&str>,
     deadline: &Deadline,

@@ -29,6 +29,9 @@ pub(super) struct Client {
     pub(super) config: Config,
     timeout_ms: f64,
     retries: u32,
+    /// The URL of the latest call, and the JavaScript string made of it: most calls of a client
+    /// go to the URL of the one before, and making the string costs a `TextDecoder` run.
+    last_url: RefCell<Option<(String, JsValue)>>,
 }
 
 /// Per-call limits: `timeout` and `signal`.
@@ -45,6 +48,19 @@ impl Client {
             timeout_ms: o.timeout()?.unwrap_or(self.timeout_ms),
             signal: options::signal(value, o)?,
         })
+    }
+
+    /// `url` as a JavaScript string.
+    fn url_value(&self, url: String) -> JsValue {
+        let mut last = self.last_url.borrow_mut();
+        match &*last {
+            Some((same, value)) if *same == url => value.clone(),
+            _ => {
+                let value = JsValue::from_str(&url);
+                *last = Some((url, value.clone()));
+                value
+            }
+        }
     }
 
     fn fail(&self, req: &Request, failure: Failure) -> Error {
@@ -94,7 +110,7 @@ struct Exchange {
     client: Rc<Client>,
     req: Request,
     deadline: Deadline,
-    url: String,
+    url: JsValue,
     attempt: u32,
     /// Whether an earlier attempt's outcome is unknown (for a repeated DELETE's 404).
     unknown: bool,
@@ -223,7 +239,7 @@ fn start(client: Rc<Client>, req: Request, call: &Call, settle: Settle) {
         Ok(deadline) => deadline,
         Err(failure) => return settle.fail(client.fail(&req, failure)),
     };
-    let url = req.url(&client.config.origin, &client.config.access_token);
+    let url = client.url_value(req.url(&client.config.origin, &client.config.access_token));
     attempt(Exchange {
         client,
         req,
@@ -396,5 +412,6 @@ pub(super) fn new_client(options: &JsValue) -> Result<Client, Error> {
         },
         timeout_ms,
         retries,
+        last_url: RefCell::new(None),
     })
 }
