@@ -48,7 +48,7 @@ async function perCall(makers, emu) {
     const times = Object.fromEntries(Object.keys(clients).map((k) => [k, []]));
     // One call of each contender in turn (the first one rotating), so that this machine's
     // drifting speed weighs on all of them alike.
-    const samples = op === 'listAll' ? ROUNDS * 2 : ROUNDS * PER_ROUND;
+    const samples = op === 'listAll' ? ROUNDS * 5 : ROUNDS * PER_ROUND;
     // Warm-up: every contender's code paths compiled by the JIT before anything is timed.
     const warmUp = op === 'listAll' ? 3 : 100;
     for (const c of Object.values(clients)) for (let i = 0; i < warmUp; i += 1) await c[op]();
