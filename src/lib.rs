@@ -13,8 +13,6 @@
 //!   fifth of the module.
 #![cfg_attr(all(target_arch = "wasm32", not(feature = "std")), no_std)]
 #![warn(missing_docs)]
-// Errors are rare and built once per failed call; boxing them would only add indirection.
-#![allow(clippy::result_large_err)]
 
 extern crate alloc;
 

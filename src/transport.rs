@@ -195,17 +195,14 @@ impl Deadline {
     /// Starts the clock: the call fails with `Timeout` after `timeout_ms`, or `Aborted` when
     /// `user` fires (at once if it already has).
     pub fn start(timeout_ms: f64, user: Option<JsValue>) -> Result<Deadline, Failure> {
-        let unavailable = |e: JsValue| Failure::Network {
-            detail: js_message(&e),
-        };
         let user: Option<AbortSignal> = user.map(JsCast::unchecked_into);
         if user.as_ref().is_some_and(AbortSignal::aborted) {
             return Err(Failure::Aborted);
         }
-        let (timeout, inits) = timeout_signal(timeout_ms).map_err(unavailable)?;
+        let (timeout, inits) = timeout_signal(timeout_ms).map_err(network)?;
         let (combined, inits) = match &user {
             Some(user) => {
-                let any = abort_signal_any(&Array::of2(user, &timeout)).map_err(unavailable)?;
+                let any = abort_signal_any(&Array::of2(user, &timeout)).map_err(network)?;
                 (any, None)
             }
             None => (timeout.clone(), Some(inits)),
@@ -234,6 +231,13 @@ impl Deadline {
 
     fn failure(&self, error: &JsValue, default: impl FnOnce(String) -> Failure) -> Failure {
         self.expired().unwrap_or_else(|| default(js_message(error)))
+    }
+}
+
+/// A network failure described by a JavaScript exception.
+fn network(error: JsValue) -> Failure {
+    Failure::Network {
+        detail: js_message(&error),
     }
 }
 
@@ -287,7 +291,6 @@ pub fn start(
     body: Option<&str>,
     deadline: &Deadline,
 ) -> Result<Promise, Failure> {
-    let failed = |e| deadline.failure(&e, |detail| Failure::Network { detail });
     // The window's init, or, with the caller's own signal, one made for this call.
     let own;
     let init = match &deadline.inits {
@@ -300,7 +303,7 @@ pub fn start(
     if let Some(body) = body {
         init.set_body(&JsValue::from_str(body));
     }
-    global_fetch(url, init).map_err(failed)
+    global_fetch(url, init).map_err(|e| fetch_failure(&e, deadline))
 }
 
 /// The status and headers of a response whose body is still to be read.
@@ -337,17 +340,14 @@ pub fn receive(response: JsValue) -> Result<Received, Failure> {
         status: response.status(),
         headers: response.headers(),
     };
-    let unreadable = |e: JsValue| Failure::Network {
-        detail: js_message(&e),
-    };
     if !(200..300).contains(&head.status) {
-        let body = response.text().map_err(unreadable)?;
+        let body = response.text().map_err(network)?;
         return Ok(Received::Failed(head, body));
     }
     if head.status == 204 || head.status == 205 {
         return Ok(Received::Done(head.reply(JsValue::NULL)));
     }
-    let body = response.json().map_err(unreadable)?;
+    let body = response.json().map_err(network)?;
     Ok(Received::Json(head, body))
 }
 

@@ -518,7 +518,7 @@ fn required_scopes(scopes: &Option<Vec<String>>) -> Result<&[String], Error> {
 }
 
 fn checked_note(note: &str) -> Result<&str, Error> {
-    if note.chars().map(|_| 1).sum::<usize>() > MAX_NOTE_CHARS {
+    if note.chars().count() > MAX_NOTE_CHARS {
         return Err(Error::invalid(cat(&[
             "note must be at most ",
             &int(MAX_NOTE_CHARS as i64),

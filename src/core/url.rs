@@ -25,7 +25,6 @@ fn is_loopback_host(host: &str) -> bool {
             .all(|o| !o.is_empty() && o.len() <= 3 && o.parse::<u8>().is_ok())
 }
 
-/// Splits `scheme://authority` off `url`, returning (scheme, host, port or "", rest).
 /// `scheme://host[:port]`.
 fn origin_text(scheme: String, host: &str, port: &str) -> String {
     if port.is_empty() {
@@ -35,6 +34,7 @@ fn origin_text(scheme: String, host: &str, port: &str) -> String {
     }
 }
 
+/// Splits `scheme://authority` off `url`, returning (scheme, host, port or "", rest).
 fn split_origin(url: &str) -> Option<(String, String, &str, &str)> {
     let colon = find(url, "://")?;
     let (scheme, after) = (url.get(..colon)?, url.get(colon + 3..)?);

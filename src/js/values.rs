@@ -122,15 +122,15 @@ pub fn error(e: Error) -> JsValue {
 extern "C" {
     /// A promise's own `resolve` or `reject` function, which never throws: so it is called
     /// without the exception handling `Function::call1` wraps around every call.
-    type Settle;
+    type Settler;
 
     #[wasm_bindgen(method, js_name = call)]
-    fn call(this: &Settle, this_arg: &JsValue, value: &JsValue);
+    fn call(this: &Settler, this_arg: &JsValue, value: &JsValue);
 }
 
 /// Resolves or rejects a promise through its `resolve` or `reject` function.
 pub fn settle(resolve_or_reject: &Function, value: &JsValue) {
-    let settle: &Settle = resolve_or_reject.unchecked_ref();
+    let settle: &Settler = resolve_or_reject.unchecked_ref();
     settle.call(&JsValue::NULL, value);
 }
 
