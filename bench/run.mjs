@@ -3,13 +3,12 @@
 // medians and ratios reported, budgets checked (PASS/FAIL). Writes artifacts/bench.json.
 import { spawn, execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdirSync, writeFileSync, readFileSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { join, dirname } from 'node:path';
-import { tmpdir, cpus, totalmem } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { cpus, totalmem } from 'node:os';
+import { ROOT, launchChromium, serveStatic, tempDir } from '../test/support.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const contenders = require('./contenders.cjs');
 const QUICK = process.argv.includes('--quick');
@@ -125,39 +124,31 @@ function sizes() {
   const minified = execFileSync(join(ROOT, 'node_modules', '.bin', 'esbuild'),
     [join(ROOT, 'pkg', 'bundler', 'mapbox_tokens_bg.js'), '--minify', '--log-level=error'], { cwd: ROOT });
   out.bundlerMinified = gzipSync(Buffer.concat([readFileSync(join(ROOT, 'pkg', 'bundler', 'mapbox_tokens_bg.wasm')), minified]), { level: 9 }).length;
-  const dir = mkdtempSync(join(tmpdir(), 'sdk-bundle-'));
-  const entry = join(dir, 'entry.js');
-  writeFileSync(entry, "import c from '@mapbox/mapbox-sdk'; import t from '@mapbox/mapbox-sdk/services/tokens'; export default t(c({ accessToken: 'pk.x.y' }));");
-  for (const platform of ['browser', 'node']) {
-    const file = join(dir, `${platform}.js`);
-    execFileSync(join(ROOT, 'node_modules', '.bin', 'esbuild'), [entry, '--bundle', '--minify', `--platform=${platform}`, '--format=esm', `--outfile=${file}`, '--log-level=error'],
-      { cwd: ROOT, env: { ...process.env, NODE_PATH: join(ROOT, 'node_modules') } });
-    out[`sdk_${platform}`] = gzipSync(readFileSync(file), { level: 9 }).length;
+  const dir = tempDir('sdk-bundle-');
+  try {
+    const entry = join(dir.path, 'entry.js');
+    writeFileSync(entry, "import c from '@mapbox/mapbox-sdk'; import t from '@mapbox/mapbox-sdk/services/tokens'; export default t(c({ accessToken: 'pk.x.y' }));");
+    for (const platform of ['browser', 'node']) {
+      const file = join(dir.path, `${platform}.js`);
+      execFileSync(join(ROOT, 'node_modules', '.bin', 'esbuild'), [entry, '--bundle', '--minify', `--platform=${platform}`, '--format=esm', `--outfile=${file}`, '--log-level=error'],
+        { cwd: ROOT, env: { ...process.env, NODE_PATH: join(ROOT, 'node_modules') } });
+      out[`sdk_${platform}`] = gzipSync(readFileSync(file), { level: 9 }).length;
+    }
+  } finally {
+    dir.remove();
   }
   return out;
 }
 
 async function inChromium(emu) {
-  const { chromium } = await import('playwright-core');
-  const { createServer } = await import('node:http');
-  const server = createServer((req, res) => {
-    const file = req.url.split('?')[0];
-    const type = file.endsWith('.wasm') ? 'application/wasm' : file.endsWith('.js') ? 'text/javascript' : 'text/html';
-    let body;
-    try {
-      body = file === '/' ? '<!doctype html>' : readFileSync(join(ROOT, 'pkg', file));
-    } catch {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': type }).end(body);
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'] });
+  // The page and the package share one origin, so that the page can import the web build.
+  const site = tempDir('bench-page-');
+  writeFileSync(join(site.path, 'index.html'), '<!doctype html>');
+  const server = await serveStatic({ mounts: { '/web/': join(ROOT, 'pkg', 'web'), '/': site.path } });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
-    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    await page.goto(`${server.url}/`);
     return await page.evaluate(async ({ url, token, user, rounds, per }) => {
       const { default: init, Tokens } = await import('/web/mapbox_tokens.js');
       await init();
@@ -198,7 +189,8 @@ async function inChromium(emu) {
     }, { url: emu.url, token: emu.adminToken, user: emu.username, rounds: ROUNDS * 15, per: 5 });
   } finally {
     await browser.close();
-    server.close();
+    await server.close();
+    site.remove();
   }
 }
 

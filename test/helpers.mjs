@@ -1,15 +1,15 @@
 // Shared by the reliability suites: the package's Node build (with its wasm instance captured, to
 // read its memory), the emulator, and a recorder of every text that could leak a token.
 import { createRequire } from 'node:module';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { format } from 'node:util';
+import { ROOT, clearTokenEnv } from './support.mjs';
 
-export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export { ROOT };
 export { startEmulator } from '../emulator/index.mjs';
 
-delete process.env.MAPBOX_ACCESS_TOKEN;
-delete process.env.MapboxAccessToken;
+// The package reads MAPBOX_ACCESS_TOKEN itself: a developer's own token must not reach the tests.
+clearTokenEnv();
 
 let instance;
 const Instance = WebAssembly.Instance;

@@ -1,14 +1,14 @@
 // The `mapbox-tokens` command line, run as a child process against the local Tokens API emulator.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
 import { SCOPES, startEmulator } from '../../emulator/index.mjs';
-import { closedPort, installCli, leaks, runCli, runs } from './helpers.mjs';
+import { closedPort, installCli, leaks, runCli, runs, tempDir } from './helpers.mjs';
 
 let emu;
 let scratch;
+let scratchDir;
 /** Tokens no output may hold unless a run allows it. */
 const secrets = [];
 
@@ -16,11 +16,12 @@ before(async () => {
   installCli();
   emu = await startEmulator({ rateLimit: false, hooks: true });
   secrets.push(emu.adminToken);
-  scratch = mkdtempSync(join(tmpdir(), 'mapbox-tokens-cli-'));
+  scratchDir = tempDir('mapbox-tokens-cli-');
+  scratch = scratchDir.path;
 });
 after(async () => {
   await emu?.close();
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
+  scratchDir?.remove();
 });
 beforeEach(() => emu.reset());
 

@@ -5,11 +5,13 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { ROOT, cleanEnv } from '../../test/support.mjs';
 
-const SOURCE = join(dirname(fileURLToPath(import.meta.url)), '..');
-const INSTALLED = join(SOURCE, '..', 'pkg', 'cli');
+export { tempDir } from '../../test/support.mjs';
+
+const SOURCE = join(ROOT, 'cli');
+const INSTALLED = join(ROOT, 'pkg', 'cli');
 const BIN = join(INSTALLED, 'mapbox-tokens.mjs');
 
 /** Copies cli/*.mjs into pkg/cli/, so that the tests always run the current source. */
@@ -18,19 +20,16 @@ export function installCli() {
   for (const file of readdirSync(SOURCE).filter((f) => f.endsWith('.mjs'))) copyFileSync(join(SOURCE, file), join(INSTALLED, file));
 }
 
-/** The environment of every run: the caller's, without any access token or test switch. */
-const BASE_ENV = Object.fromEntries(Object.entries(process.env)
-  .filter(([key]) => !['MAPBOX_ACCESS_TOKEN', 'MapboxAccessToken', 'MAPBOX_TOKENS_ASSUME_TTY'].includes(key)));
-
 /** Every run so far: `{ args, code, stdout, stderr, allowed }`; `allowed` lists the tokens its output may hold. */
 export const runs = [];
 
 /**
- * Runs `mapbox-tokens ...args` with `env` added to a token-free environment and `input` on stdin
- * (stdin is a pipe, never a terminal). Resolves to its record in `runs`.
+ * Runs `mapbox-tokens ...args` with `env` added to the caller's environment without any access
+ * token or test switch, and `input` on stdin (stdin is a pipe, never a terminal). Resolves to its
+ * record in `runs`.
  */
 export async function runCli(args, { env = {}, input = '' } = {}) {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...BASE_ENV, ...env }, stdio: 'pipe' });
+  const child = spawn(process.execPath, [BIN, ...args], { env: cleanEnv(env), stdio: 'pipe' });
   const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
   let stdout = '';
   let stderr = '';

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from './helpers.mjs';
 
 const CLI = fileURLToPath(new URL('../cli.mjs', import.meta.url));
 
@@ -54,9 +53,9 @@ test('the text output names the URL and the admin token, and SIGINT exits 0', as
 });
 
 test('--data-file keeps tokens across runs', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'tokens-emulator-cli-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const args = ['--json', '--data-file', join(dir, 'state.json')];
+  const dir = tempDir('tokens-emulator-cli-');
+  t.after(dir.remove);
+  const args = ['--json', '--data-file', join(dir.path, 'state.json')];
   const first = await launch(t, args);
   const { url, adminToken } = JSON.parse(first.first);
   const created = await fetch(`${url}/tokens/v2/demo?access_token=${adminToken}`, {

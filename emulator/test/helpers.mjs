@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { startEmulator } from '../index.mjs';
 import { ALL_SCOPE_IDS } from '../lib/scopes.mjs';
 
+export { tempDir } from '../../test/support.mjs';
+
 /** 2030-01-01T00:00:00.000Z, the start of every fake clock. */
 export const T0 = Date.UTC(2030, 0, 1);
 

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startEmulator } from '../index.mjs';
-import { call, start } from './helpers.mjs';
+import { call, start, tempDir } from './helpers.mjs';
 
 function dataFileFor(t) {
-  const dir = mkdtempSync(join(tmpdir(), 'tokens-emulator-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const { path: dir, remove } = tempDir('tokens-emulator-');
+  t.after(remove);
   return { dir, dataFile: join(dir, 'state.json') };
 }
 

@@ -22,7 +22,7 @@ after(async () => {
  * page reached checkValidity() on the emulator without page errors.
  */
 async function assertProbeServed(root, path, extra = {}) {
-  const server = await serveStatic(root);
+  const server = await serveStatic({ mounts: { '/': root } });
   try {
     assert.deepEqual(await resultOf(`${server.url}/${path}`), { status: 200, code: 'TokenValid', user: emulator.username, ...extra });
   } finally {
