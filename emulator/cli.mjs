@@ -12,25 +12,47 @@ const USAGE = `Usage: mapbox-tokens-emulator [options]
   --data-file FILE   keep the state in FILE across restarts (default: in memory)
   --hooks            serve the /__emulator/ test hooks
   --no-rate-limit    turn off the 100 requests per minute per account limit
+  --clock-offset MS  run the emulator's clock MS milliseconds ahead (negative: behind) of this
+                     machine's: token times, expiry checks, rate-limit windows, the Date header
   --json             print one JSON line {"url","adminToken","username"} instead of text
   --help             show this help`;
 
 function parse(argv) {
   const { values } = parseArgs({
-    args: argv,
+    args: joinNegativeValues(argv),
     options: {
       host: { type: 'string', default: '127.0.0.1' },
       port: { type: 'string', default: '8787' },
       'data-file': { type: 'string' },
       hooks: { type: 'boolean', default: false },
       'no-rate-limit': { type: 'boolean', default: false },
+      'clock-offset': { type: 'string', default: '0' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
   const port = Number(values.port);
   if (!/^\d+$/.test(values.port) || port > 65535) throw new Error(`invalid --port ${values.port}`);
-  return { ...values, port };
+  const clockOffset = Number(values['clock-offset']);
+  if (!/^[+-]?\d+$/.test(values['clock-offset']) || !Number.isSafeInteger(clockOffset)) {
+    throw new Error(`invalid --clock-offset ${values['clock-offset']} (an integer number of milliseconds)`);
+  }
+  return { ...values, port, clockOffset };
+}
+
+// parseArgs refuses `--clock-offset -20000` (a value that starts with a dash could be a
+// forgotten argument); a negative offset is the usual case, so a number there is taken as its value.
+function joinNegativeValues(argv) {
+  const out = [];
+  for (let i = 0; i < argv.length; i += 1) {
+    if (argv[i] === '--clock-offset' && /^-\d+$/.test(argv[i + 1] ?? '')) {
+      out.push(`--clock-offset=${argv[i + 1]}`);
+      i += 1;
+    } else {
+      out.push(argv[i]);
+    }
+  }
+  return out;
 }
 
 async function main() {
@@ -51,6 +73,7 @@ async function main() {
     dataFile: args['data-file'],
     hooks: args.hooks,
     rateLimit: args['no-rate-limit'] ? false : undefined,
+    clockOffset: args.clockOffset,
   });
   // Installed before printing, so that a script that reads the URL and at once stops us exits 0.
   const stop = async () => {

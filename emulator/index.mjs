@@ -7,14 +7,13 @@ import { createServer } from 'node:http';
 import { API_ROUTES } from './lib/api.mjs';
 import { FaultQueue, applyFault } from './lib/faults.mjs';
 import { HOOK_PREFIX, HOOK_ROUTES, mintToken, seedTokens } from './lib/hooks.mjs';
-import { ApiError, PREFLIGHT_HEADERS, errorReply, matchRoute, readBody, send } from './lib/http.mjs';
-import { RateLimiter } from './lib/ratelimit.mjs';
+import { ApiError, PREFLIGHT_HEADERS, errorReply, httpDate, matchRoute, readBody, send } from './lib/http.mjs';
+import { DEFAULT_RATE_LIMIT, RateLimiter, readRateLimit } from './lib/ratelimit.mjs';
 import { State } from './lib/state.mjs';
 import { isoDate } from './lib/tokens.mjs';
 
 export { SCOPES } from './lib/scopes.mjs';
 
-const DEFAULT_RATE_LIMIT = Object.freeze({ limit: 100, interval: 60 });
 const REQUEST_LOG_LIMIT = 10_000;
 const HOST_HEADER = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d+)?$/;
 
@@ -31,6 +30,9 @@ const HOST_HEADER = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d+)?$/;
  * @property {string} [secret] HMAC secret for fresh state (a random one by default)
  * @property {number} [maxBodyBytes=1048576] larger request bodies get 413
  * @property {() => number} [now=Date.now] clock in milliseconds
+ * @property {number} [clockOffset=0] milliseconds added to `now` (negative: the emulator runs
+ *   behind), for testing a client against a server whose clock is skewed; it shifts token times,
+ *   temporary-token expiry checks, rate-limit windows and the `Date` header
  */
 
 /**
@@ -57,7 +59,14 @@ const HOST_HEADER = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d+)?$/;
  *   the next `count` matching requests; returns the normalised spec; throws (status 422) if invalid
  * @property {() => void} clearFaults
  * @property {() => void} reset fresh accounts (same secret and admin token); clears the log,
- *   the faults and the rate-limit windows
+ *   the faults and the rate-limit windows; keeps the clock offset and the rate-limit setting
+ * @property {number} clockOffset the current clock offset in milliseconds (read-only)
+ * @property {(ms: number) => void} setClockOffset sets the clock offset (a safe integer of
+ *   milliseconds, may be negative); clears the rate-limit windows; throws (status 422) if invalid
+ * @property {{limit: number, interval: number} | false} rateLimit the current rate limit (read-only)
+ * @property {(rateLimit: {limit?: number, interval?: number} | false) => void} setRateLimit
+ *   changes the rate limit (missing fields take the defaults, 100 and 60) or turns it off with
+ *   false; clears the rate-limit windows; throws (status 422) if invalid
  * @property {(options: import('./lib/hooks.mjs').MintOptions) => {token: string, id: string|null}} mintToken
  * @property {(count: number, options?: {username?: string, scopes?: string[], note?: string}) =>
  *   {id: string, token: string}[]} seedTokens
@@ -78,14 +87,19 @@ export async function startEmulator(options = {}) {
     secret,
     maxBodyBytes = 1024 * 1024,
     now = Date.now,
+    clockOffset = 0,
   } = options;
   checkAccounts(accounts);
-  const rateLimit = options.rateLimit === false ? false : { ...DEFAULT_RATE_LIMIT, ...options.rateLimit };
-  checkRateLimit(rateLimit);
+  let rateLimit = startOption(() => readRateLimit(options.rateLimit ?? {}));
+  let offset = startOption(() => readClockOffset(clockOffset));
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1) throw new TypeError('maxBodyBytes must be a positive integer');
 
-  const state = State.open({ accounts, secret, now, dataFile });
-  const limiter = rateLimit && new RateLimiter(rateLimit, now);
+  // The emulator's own time: everything below reads this, never `now` directly, so that one
+  // offset moves token times, expiry checks, rate-limit windows and the Date header together.
+  const clock = () => now() + offset;
+  const state = State.open({ accounts, secret, now: clock, dataFile });
+  // Replaced, not reconfigured, on a change: a new limiter starts with no windows.
+  let limiter = rateLimit && new RateLimiter(rateLimit, clock);
   const faults = new FaultQueue();
   const closing = new AbortController();
   let log = [];
@@ -119,11 +133,29 @@ export async function startEmulator(options = {}) {
       faults.clear();
       if (limiter) limiter.clear();
     },
-    mintToken: (mintOptions) => mintToken(state, now, mintOptions),
+    get clockOffset() {
+      return offset;
+    },
+    setClockOffset(ms) {
+      offset = readClockOffset(ms);
+      // A window opened on the old clock would last longer or shorter than its interval.
+      if (limiter) limiter.clear();
+    },
+    get rateLimit() {
+      return rateLimit && { ...rateLimit };
+    },
+    setRateLimit(value) {
+      rateLimit = readRateLimit(value);
+      limiter = rateLimit && new RateLimiter(rateLimit, clock);
+    },
+    mintToken: (mintOptions) => mintToken(state, clock, mintOptions),
     seedTokens: (count, seedOptions) => seedTokens(state, count, seedOptions),
   };
 
   async function handle(req, res) {
+    // Set here, before anything can answer (errors, faults, preflights and hooks included):
+    // Node would otherwise add a Date from the real clock.
+    res.setHeader('date', httpDate(clock()));
     const { method } = req;
     const queryAt = req.url.indexOf('?');
     const path = queryAt === -1 ? req.url : req.url.slice(0, queryAt);
@@ -138,9 +170,9 @@ export async function startEmulator(options = {}) {
       bodyError = err;
     }
     if (!isHook) {
-      record({ method, path, query: Object.fromEntries(query), headers: { ...req.headers }, body, time: isoDate(now()) });
+      record({ method, path, query: Object.fromEntries(query), headers: { ...req.headers }, body, time: isoDate(clock()) });
       const fault = faults.take(method, path);
-      const env = { rateLimit: rateLimit || DEFAULT_RATE_LIMIT, now, signal: closing.signal };
+      const env = { rateLimit: rateLimit || DEFAULT_RATE_LIMIT, now: clock, signal: closing.signal };
       if (fault?.type === 'dropAfter') {
         // The outcome-unknown case: the request takes effect, but its answer is lost.
         if (!bodyError) respond(req, { method, path, query, body, isHook });
@@ -149,7 +181,11 @@ export async function startEmulator(options = {}) {
       }
       if (fault && (await applyFault(fault, res, env))) return;
     }
-    send(res, bodyError ? errorReply(bodyError) : respond(req, { method, path, query, body, isHook }));
+    const reply = bodyError ? errorReply(bodyError) : respond(req, { method, path, query, body, isHook });
+    // Stamped again as the answer leaves: after a delay fault, or a hook that moved the clock,
+    // the Date is the time it is sent.
+    res.setHeader('date', httpDate(clock()));
+    send(res, reply);
   }
 
   // The reply to a request, errors included, with the rate-limit headers of its account.
@@ -166,7 +202,7 @@ export async function startEmulator(options = {}) {
         const token = query.get('access_token');
         const auth = token ? state.check(token) : null;
         if (limiter && auth?.user) rateHeaders = limiter.hit(auth.user);
-        reply = handler({ state, params, query, body, auth, now, baseUrl: baseUrlOf(req) });
+        reply = handler({ state, params, query, body, auth, now: clock, baseUrl: baseUrlOf(req) });
       }
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
@@ -208,10 +244,23 @@ function checkAccounts(accounts) {
   if (!valid) throw new TypeError('accounts must be a non-empty array of distinct usernames ([A-Za-z0-9_.-]+)');
 }
 
-function checkRateLimit(rateLimit) {
-  if (rateLimit === false) return;
-  const { limit, interval } = rateLimit;
-  if (!(Number.isInteger(limit) && limit > 0 && Number.isInteger(interval) && interval > 0)) {
-    throw new TypeError('rateLimit must be false or {limit, interval} with positive integers');
+// A bad option at start is a programming error (TypeError); the same check at run time answers
+// 422 through the hooks.
+function startOption(read) {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof ApiError) throw new TypeError(err.message);
+    throw err;
   }
+}
+
+/**
+ * @param {unknown} ms
+ * @returns {number}
+ * @throws {ApiError} 422 unless a safe integer
+ */
+function readClockOffset(ms) {
+  if (!Number.isSafeInteger(ms)) throw new ApiError(422, 'clock offset must be an integer number of milliseconds');
+  return ms;
 }

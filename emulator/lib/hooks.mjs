@@ -132,7 +132,44 @@ export const HOOK_ROUTES = [
     },
   },
   { pattern: /^\/__emulator\/info$/, methods: { GET: ({ emulator }) => ok(info(emulator)) } },
+  {
+    pattern: /^\/__emulator\/clock$/,
+    methods: {
+      GET: ({ emulator }) => ok({ offset: emulator.clockOffset }),
+      PUT: ({ emulator, body }) => {
+        const { offset, ...rest } = parseJsonObject(body);
+        rejectUnknown(rest);
+        emulator.setClockOffset(offset);
+        return ok({ offset: emulator.clockOffset });
+      },
+    },
+  },
+  {
+    pattern: /^\/__emulator\/rate-limit$/,
+    methods: {
+      GET: ({ emulator }) => ok(emulator.rateLimit),
+      // The body is `false` or an object, so not parseJsonObject (which wants an object).
+      PUT: ({ emulator, body }) => {
+        emulator.setRateLimit(parseJson(body));
+        return ok(emulator.rateLimit);
+      },
+    },
+  },
 ];
+
+function rejectUnknown(fields) {
+  const unknown = Object.keys(fields);
+  if (unknown.length > 0) throw new ApiError(422, `unknown fields: ${unknown.join(', ')}`);
+}
+
+function parseJson(text) {
+  if (text === null) throw new ApiError(422, 'Request body is required');
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError(400, 'Request body is not valid JSON');
+  }
+}
 
 function info({ url, adminToken, username }) {
   return { url, adminToken, username };

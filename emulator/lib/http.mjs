@@ -17,12 +17,24 @@ export class ApiError extends Error {
   }
 }
 
-/** Headers sent on every response. */
+/**
+ * Headers sent on every response. `Date` is exposed because it is not a CORS-safelisted response
+ * header: without it, a page on another origin could not compare its clock with the emulator's.
+ */
 export const CORS_HEADERS = Object.freeze({
   'access-control-allow-origin': '*',
   'access-control-expose-headers':
-    'Link, X-Rate-Limit-Interval, X-Rate-Limit-Limit, X-Rate-Limit-Reset, Retry-After',
+    'Date, Link, X-Rate-Limit-Interval, X-Rate-Limit-Limit, X-Rate-Limit-Reset, Retry-After',
 });
+
+/**
+ * An HTTP date (IMF-fixdate, RFC 9110), e.g. `Tue, 01 Jan 2030 00:00:00 GMT`.
+ * @param {number} ms milliseconds since the epoch
+ * @returns {string}
+ */
+export function httpDate(ms) {
+  return new Date(ms).toUTCString();
+}
 
 /** Headers of the answer to a CORS preflight. */
 export const PREFLIGHT_HEADERS = Object.freeze({

@@ -5,6 +5,31 @@ import { ApiError } from './http.mjs';
 
 /** @typedef {{limit: number, interval: number}} RateLimit requests per window; window length in seconds */
 
+/** The Tokens API's documented default: 100 requests per minute. */
+export const DEFAULT_RATE_LIMIT = Object.freeze({ limit: 100, interval: 60 });
+
+const RATE_LIMIT_SHAPE = 'rateLimit must be false or {limit, interval} with positive integers';
+
+/**
+ * Reads a rate-limit setting: `false` (off) or `{limit?, interval?}`, a missing field taking its
+ * default (100 requests, 60 seconds). The same rules apply at start, to `setRateLimit` and to the
+ * hook, so that a setting accepted by one is accepted by all.
+ * @param {unknown} value
+ * @returns {RateLimit | false} a new object (never the caller's)
+ * @throws {ApiError} 422 for anything else, unknown fields included
+ */
+export function readRateLimit(value) {
+  if (value === false) return false;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ApiError(422, RATE_LIMIT_SHAPE);
+  const unknown = Object.keys(value).filter((key) => key !== 'limit' && key !== 'interval');
+  if (unknown.length > 0) throw new ApiError(422, `${RATE_LIMIT_SHAPE} (unknown fields: ${unknown.join(', ')})`);
+  const limit = value.limit === undefined ? DEFAULT_RATE_LIMIT.limit : value.limit;
+  const interval = value.interval === undefined ? DEFAULT_RATE_LIMIT.interval : value.interval;
+  const positive = (n) => Number.isSafeInteger(n) && n > 0;
+  if (!positive(limit) || !positive(interval)) throw new ApiError(422, RATE_LIMIT_SHAPE);
+  return { limit, interval };
+}
+
 /**
  * The `X-Rate-Limit-*` headers.
  * @param {RateLimit} config

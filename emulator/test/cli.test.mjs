@@ -72,6 +72,35 @@ test('--data-file keeps tokens across runs', async (t) => {
   assert.equal(await stop(second.child, 'SIGTERM'), 0);
 });
 
+test('--clock-offset shifts the clock, negative values included', async (t) => {
+  for (const args of [['--clock-offset', '-300000'], ['--clock-offset=-300000'], ['--clock-offset', '600000']]) {
+    const offset = Number(args.at(-1).split('=').at(-1));
+    const { child, first } = await launch(t, ['--json', '--hooks', ...args]);
+    const { url, adminToken } = JSON.parse(first);
+    const before = Date.now();
+    const res = await fetch(`${url}/tokens/v2?access_token=${adminToken}`);
+    const date = Date.parse(res.headers.get('date'));
+    // The Date header has whole seconds.
+    assert.ok(date >= before + offset - 1000 && date <= Date.now() + offset, `${args.join(' ')}: ${res.headers.get('date')}`);
+    assert.deepEqual(await (await fetch(`${url}/__emulator/clock`)).json(), { offset });
+    assert.equal(await stop(child, 'SIGTERM'), 0);
+  }
+});
+
+test('an invalid --clock-offset prints the usage and exits 2', async () => {
+  for (const value of ['1.5', 'ten', '-']) {
+    const child = spawn(process.execPath, [CLI, '--clock-offset', value], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const [code] = await once(child, 'exit');
+    assert.equal(code, 2, value);
+    assert.match(stderr, /--clock-offset/, value);
+    assert.match(stderr, /Usage: mapbox-tokens-emulator/, value);
+  }
+});
+
 test('an unknown option prints the usage and exits 2', async () => {
   const child = spawn(process.execPath, [CLI, '--colour'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
