@@ -3,9 +3,17 @@
 // - `client(token?)` builds a `Tokens` client with the global options (by default with the
 //   configured access token; a usage error when there is none),
 // - `print(data, render)` writes `data` as one JSON document with --json, else `render(data)`.
+import { closeSync, constants, openSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseToken, isMapboxError } from 'mapbox-tokens';
-import { clean, table, fields, when, clip, scopeSummary, tokenInfoFields, tokenBlock } from './output.mjs';
+// The namespace as well: findTokens is looked up when scan runs, so that a build of the library
+// without it still runs every other command (a missing named import stops the module loading).
+import * as library from 'mapbox-tokens';
+import {
+  clean, table, fields, when, clip, scopeSummary, tokenInfoFields, tokenBlock,
+  redact, bytes, findingLine, progressLine, rateLimitWait,
+} from './output.mjs';
+import { DEFAULT_MAX_SIZE, parseSize, scanPaths } from './scan.mjs';
 
 /** Bad arguments: exit code 2. */
 export class UsageError extends Error {}
@@ -66,10 +74,15 @@ async function list({ opts, client, print }) {
   if (nextStart && !opts.json) process.stderr.write(`More tokens: add --start ${nextStart}, or use --all.\n`);
 }
 
+/** After a new secret token is printed as text: the reminder that it is never shown again. */
+function secretNote(token, opts) {
+  if (token.usage === 'sk' && !opts.json) process.stderr.write('This secret token is shown only now: store it safely.\n');
+}
+
 async function create({ opts, client, print }) {
   const { data } = await client().create({ scopes: newScopes(opts), note: opts.note, allowedUrls: opts['allowed-url'] });
   print(data, (t) => tokenBlock(t, t.token));
-  if (data.usage === 'sk' && !opts.json) process.stderr.write('This secret token is shown only now: store it safely.\n');
+  secretNote(data, opts);
 }
 
 async function temp({ opts, client, print }) {
@@ -85,14 +98,28 @@ async function update({ opts, args: [id], client, print }) {
   print(withoutSecret(data), (t) => tokenBlock(t));
 }
 
-/** ` (note)` of the token `id`, or '' when it cannot be listed (the access token may lack tokens:read). */
-async function describe(tokens, id) {
+/**
+ * The notes of the tokens `ids` (`no note` when empty), found in one listing that stops once it
+ * has them all; null when the tokens cannot be listed (the access token may lack tokens:read).
+ */
+async function notesOf(tokens, ids) {
+  const notes = new Map();
   try {
-    for await (const t of tokens.listAllTokens()) if (t.id === id) return ` (${clean(t.note) || 'no note'})`;
+    for await (const t of tokens.listAllTokens()) {
+      if (ids.includes(t.id)) notes.set(t.id, clean(t.note) || 'no note');
+      if (notes.size === ids.length) break;
+    }
   } catch (e) {
     if (!isMapboxError(e)) throw e;
+    return null;
   }
-  return '';
+  return notes;
+}
+
+/** ` (note)` of the token `id`, or '' when it is not found or cannot be listed. */
+async function describe(tokens, id) {
+  const note = (await notesOf(tokens, [id]))?.get(id);
+  return note ? ` (${note})` : '';
 }
 
 /** Asks `question` on stderr; true when the answer on stdin is y or yes. */
@@ -105,8 +132,19 @@ function confirm(question) {
   }).finally(() => lines.close());
 }
 
-/** Whether to prompt: stdin is a terminal. MAPBOX_TOKENS_ASSUME_TTY=1 says it is (for tests). */
-const interactive = () => process.stdin.isTTY || process.env.MAPBOX_TOKENS_ASSUME_TTY === '1';
+/**
+ * Whether a standard stream (`stdin`, `stderr`) is a terminal. For tests only, the variable
+ * MAPBOX_TOKENS_ASSUME_TTY names streams to take for terminals, comma-separated (`stdin,stderr`);
+ * `1` means stdin, its first meaning.
+ */
+function terminal(stream) {
+  if (process[stream].isTTY) return true;
+  const assumed = (process.env.MAPBOX_TOKENS_ASSUME_TTY ?? '').split(',').map((s) => s.trim());
+  return assumed.includes(stream) || (stream === 'stdin' && assumed.includes('1'));
+}
+
+/** Whether to prompt: stdin is a terminal. */
+const interactive = () => terminal('stdin');
 
 /** Whether `value` is a token string (someone passed the token where its id belongs). */
 function isTokenString(value) {
@@ -117,9 +155,12 @@ function isTokenString(value) {
   }
 }
 
-async function remove({ opts, args: [id], client, print }) {
+const ID_NOT_TOKEN = "takes the token's id (the ID column of `list`), not the token string";
+
+/** One id given as an argument: the output and exit codes `delete <id>` always had. */
+async function removeOne({ opts, client, print }, id) {
   // Checked before the prompt, which would otherwise show the token.
-  if (isTokenString(id)) throw new UsageError("delete takes the token's id (the ID column of `list`), not the token string.");
+  if (isTokenString(id)) throw new UsageError(`delete ${ID_NOT_TOKEN}.`);
   const tokens = client();
   if (!opts.yes) {
     if (!interactive()) throw new UsageError(`not deleting token ${id} without confirmation: stdin is not a terminal, so pass --yes.`);
@@ -129,6 +170,231 @@ async function remove({ opts, args: [id], client, print }) {
   }
   await tokens.delete({ authorizationId: id });
   print({ id, deleted: true }, () => `Deleted token ${id}.`);
+}
+
+/**
+ * The ids of a bulk delete, in order and without repeats: the arguments, where `-` stands for
+ * the lines of stdin (blank lines and surrounding spaces ignored). A token string anywhere
+ * among them is refused before anything is sent.
+ */
+async function idsToDelete(args) {
+  const lines = args.includes('-') ? (await readStdin()).split('\n') : [];
+  const fromStdin = lines.map((line, i) => ({ id: line.trim(), where: `line ${i + 1} of stdin` })).filter((e) => e.id);
+  const given = args.flatMap((id, i) => (id === '-' ? fromStdin : [{ id, where: `argument ${i + 1}` }]));
+  const token = given.find((e) => isTokenString(e.id));
+  if (token) throw new UsageError(`delete ${ID_NOT_TOKEN}: ${token.where} is a token string.`);
+  if (given.length === 0) throw new UsageError('no ids on stdin: pipe them in, one per line, for example `mapbox-tokens list --json | jq -r ".tokens[].id"`.');
+  return [...new Set(given.map((e) => e.id))];
+}
+
+/** The question of a bulk delete: every id, with its note when the tokens can be listed. */
+async function deleteQuestion(tokens, ids) {
+  const notes = await notesOf(tokens, ids);
+  const lines = ids.map((id) => `  ${clean(id)}${notes ? ` (${notes.get(id) ?? 'not found'})` : ''}`);
+  return `Delete these ${ids.length} tokens?\n${lines.join('\n')}\n[y/N] `;
+}
+
+/**
+ * Starts every delete at once: the client paces them by the rate limit (held calls wait, they
+ * do not fail). On a terminal, stderr shows one line with the count done and any wait.
+ * @returns {Promise<{ deleted: string[], failed: { id: string, kind: string, status: number | null, message: string }[] }>}
+ *   both in the order of `ids`, whatever order the answers came in
+ */
+async function deleteAll(tokens, ids) {
+  const outcome = new Map();
+  const progress = progressLine(() => `Deleting tokens: ${outcome.size}/${ids.length}${rateLimitWait(tokens.rateLimit)}`, terminal('stderr'));
+  try {
+    await Promise.all(ids.map(async (id) => {
+      try {
+        await tokens.delete({ authorizationId: id });
+        outcome.set(id, null);
+      } catch (e) {
+        if (!isMapboxError(e)) throw e;
+        outcome.set(id, { id, kind: e.kind, status: e.status ?? null, message: redact(e.message) });
+      }
+      progress.update();
+    }));
+  } finally {
+    progress.done();
+  }
+  return {
+    deleted: ids.filter((id) => outcome.get(id) === null),
+    failed: ids.map((id) => outcome.get(id)).filter(Boolean),
+  };
+}
+
+const deleteSummary = (total) => ({ deleted, failed }) => [
+  `Deleted ${deleted.length} of ${total} tokens.`,
+  ...(failed.length ? ['Not deleted:', ...failed.map((f) => `  ${clean(f.id)}  ${clean(f.message)}`)] : []),
+].join('\n');
+
+/** Several ids, or `-`: one question for all, the deletes paced by the client, a summary; exit 1 when any failed. */
+async function removeMany({ opts, args, client, print }) {
+  if (args.includes('-') && !opts.yes) throw new UsageError('ids read from stdin need --yes: stdin cannot also answer the question.');
+  const ids = await idsToDelete(args);
+  const tokens = client();
+  if (!opts.yes) {
+    if (!interactive()) throw new UsageError(`not deleting ${ids.length} tokens without confirmation: stdin is not a terminal, so pass --yes.`);
+    if (!(await confirm(await deleteQuestion(tokens, ids)))) return print({ deleted: [], failed: [] }, () => 'No token was deleted.');
+  }
+  const outcome = await deleteAll(tokens, ids);
+  print(outcome, deleteSummary(ids.length));
+  if (outcome.failed.length) {
+    process.stderr.write(`mapbox-tokens: ${outcome.failed.length} of ${ids.length} tokens were not deleted.\n`);
+    process.exitCode = 1;
+  }
+}
+
+async function remove(context) {
+  const { args } = context;
+  return args.length === 1 && args[0] !== '-' ? removeOne(context, args[0]) : removeMany(context);
+}
+
+/** What `rotate` prints as text: the new token's block (with the token) and the old token's fate. */
+const rotatedText = (created, oldId, deleted) => `${tokenBlock(created, created.token)}\n${deleted
+  ? `The old token ${oldId} was deleted.`
+  : `The old token ${oldId} still exists: delete it once nothing uses it (mapbox-tokens delete ${oldId}).`}`;
+
+/**
+ * The new token was made but the old one could not be deleted: the new token is printed all the
+ * same (this is the only time it is shown), then the command fails with exit code 1.
+ */
+function rotatedButKept(error, id, opts, print) {
+  const failure = { kind: error.kind, status: error.status ?? null, message: redact(error.message) };
+  print({ created: error.created, previous: { id }, deleted: false, error: failure }, () => rotatedText(error.created, id, false));
+  secretNote(error.created, opts);
+  const why = [error.status, error.apiMessage].filter(Boolean).join(' ') || error.kind;
+  throw new Error(`the new token was created (printed above), but the old token ${id} still exists: deleting it failed (${why}). Delete it with 'mapbox-tokens delete ${id}' once nothing uses it.`);
+}
+
+async function rotate({ opts, args: [id], client, print }) {
+  if (isTokenString(id)) throw new UsageError(`rotate ${ID_NOT_TOKEN}.`);
+  let data;
+  try {
+    ({ data } = await client().rotate({ authorizationId: id, deleteOld: Boolean(opts['delete-old']) }));
+  } catch (e) {
+    if (isMapboxError(e) && e.created) return rotatedButKept(e, id, opts, print);
+    throw e;
+  }
+  const { created, previous, deleted } = data;
+  print({ created, previous: withoutSecret(previous), deleted }, () => rotatedText(created, previous.id, deleted));
+  secretNote(created, opts);
+}
+
+/** The scan options of the command line; a usage error for a bad --max-size or --strict alone. */
+function scanOptions(opts) {
+  if (opts.strict && !opts.check) throw new UsageError('--strict needs --check: only the API can tell whether a found token is valid.');
+  const maxSize = opts['max-size'] === undefined ? DEFAULT_MAX_SIZE : parseSize(opts['max-size']);
+  if (maxSize === undefined) throw new UsageError(`--max-size must be a size such as 500k, 10M or a number of bytes, not '${clean(opts['max-size'])}'.`);
+  return {
+    maxSize,
+    includeHidden: Boolean(opts['include-hidden']),
+    defaultIgnores: !opts['no-default-ignores'],
+    includeBinary: Boolean(opts['include-binary']),
+  };
+}
+
+/** A path named on the command line that cannot be opened is a usage error, before anything is scanned. */
+function mustOpen(path) {
+  try {
+    closeSync(openSync(path, constants.O_RDONLY | constants.O_NONBLOCK));
+  } catch (e) {
+    throw new UsageError(`cannot read ${clean(path)} (${e.code ?? e.message}).`);
+  }
+}
+
+/**
+ * The API's verdict on each distinct found token. One client for all the checks, so that they
+ * share its pacing; it is made with a found token, as a check needs no account token (the API
+ * authorises it by the token checked). Resolves to the verdicts by token and the first error.
+ */
+async function verdictsOf(tokenStrings, client) {
+  const distinct = [...new Set(tokenStrings)];
+  const verdicts = new Map();
+  if (distinct.length === 0) return { verdicts };
+  const tokens = client(distinct[0]);
+  let done = 0;
+  let error;
+  const progress = progressLine(() => `Checking tokens: ${done}/${distinct.length}${rateLimitWait(tokens.rateLimit)}`, terminal('stderr'));
+  try {
+    await Promise.all(distinct.map(async (token) => {
+      try {
+        verdicts.set(token, (await tokens.checkValidity({ accessToken: token })).data.code);
+      } catch (e) {
+        if (!isMapboxError(e)) throw e;
+        error ??= e;
+      }
+      done++;
+      progress.update();
+    }));
+  } finally {
+    progress.done();
+  }
+  return { verdicts, error };
+}
+
+/** 1 when a secret is found (or, strict, any valid token), else 2 when a path could not be read, else 0. */
+function scanExitCode({ findings, unreadable }, strict) {
+  if (findings.some((f) => f.usage === 'sk' || (strict && f.verdict === 'TokenValid'))) return 1;
+  return unreadable.length ? 2 : 0;
+}
+
+/** What scan tells on stderr besides its findings: files not read and why, and with text output a summary. */
+function scanNotes(report, opts, maxSize) {
+  const lines = [
+    ...report.unreadable.map((u) => `mapbox-tokens: cannot read ${u.file} (${u.code}).`),
+    ...report.skipped.large.map((l) => `Not scanned: ${l.file} is ${bytes(l.size)}, over --max-size ${bytes(maxSize)}.`),
+  ];
+  if (!opts.json) {
+    const { findings, files, skipped } = report;
+    const secrets = findings.filter((f) => f.usage === 'sk').length;
+    lines.push(`Scanned ${files} file${files === 1 ? '' : 's'} (${bytes(report.bytes)}): ${findings.length
+      ? `${findings.length} token${findings.length === 1 ? '' : 's'} found, ${secrets} secret`
+      : 'no Mapbox token found'}.`);
+    const passed = [
+      [skipped.ignored, 'folder', 'ignored by default (.git, node_modules; --no-default-ignores)'],
+      [skipped.hidden, 'hidden folder', 'not walked (--include-hidden)'],
+      [skipped.binary, 'binary file', 'not scanned (--include-binary)'],
+      [skipped.symlinks, 'symbolic link', 'not followed'],
+      [skipped.special, 'special file', '(socket, FIFO or device) not read'],
+    ].filter(([count]) => count).map(([count, what, why]) => `${count} ${what}${count === 1 ? '' : 's'} ${why}`);
+    if (passed.length) lines.push(`Skipped: ${passed.join('; ')}.`);
+  }
+  if (lines.length) process.stderr.write(`${lines.map(clean).join('\n')}\n`);
+}
+
+async function scan({ opts, args, client, print }) {
+  const options = scanOptions(opts);
+  const roots = args.length ? args : ['.'];
+  roots.forEach(mustOpen);
+  const { findTokens } = library;
+  if (typeof findTokens !== 'function') throw new Error('this build of the mapbox-tokens package has no findTokens: scan needs a newer one.');
+  const result = scanPaths(roots, findTokens, options);
+  // Built field by field: the token string itself never reaches the output, only `redacted`.
+  const findings = result.findings.map(({ file, found }) => ({
+    file: redact(file), line: found.line, column: found.column, usage: found.usage,
+    user: redact(found.user), authorization: found.authorization, redacted: found.redacted,
+  }));
+  let checkError;
+  if (opts.check) {
+    const { verdicts, error } = await verdictsOf(result.findings.map((f) => f.found.token), client);
+    result.findings.forEach(({ found }, i) => { findings[i].verdict = verdicts.get(found.token); });
+    checkError = error;
+  }
+  const report = {
+    files: result.files,
+    bytes: result.bytes,
+    findings,
+    skipped: { ...result.skipped, large: result.skipped.large.map((l) => ({ ...l, file: redact(l.file) })) },
+    unreadable: result.unreadable.map((u) => ({ ...u, file: redact(u.file) })),
+  };
+  if (opts.json || findings.length) print(report, (r) => r.findings.map(findingLine).join('\n'));
+  scanNotes(report, opts, options.maxSize);
+  const code = scanExitCode(report, opts.strict);
+  // A check without an answer fails the command as any call does (exit 3 for no answer), unless a secret was found.
+  if (checkError && code !== 1) throw checkError;
+  if (checkError) process.stderr.write(`mapbox-tokens: ${redact(checkError.message)}\n`);
+  process.exitCode = code;
 }
 
 async function check({ args: [arg], client, print }) {
@@ -198,10 +464,27 @@ export const COMMANDS = {
     },
     run: update,
   },
-  delete: {
+  rotate: {
     args: ['<id>'],
-    summary: 'delete a token (asks first unless --yes)',
-    description: 'Deletes (revokes) the token with this id. On a terminal it asks for confirmation first;\nwhen stdin is not a terminal, --yes is required.',
+    summary: 'replace a token with a new one that has the same settings',
+    description: `Creates a new token with the scopes, note and allowed URLs of the token with this id and
+prints it (the only time a secret token is shown). The old token keeps working until you delete
+it: --delete-old deletes it right after the new one is made. Should that delete fail, the new
+token is printed all the same and the command exits with 1: the old token still exists.
+The account's default public token cannot be rotated through the API (refresh it on the account page).
+With --json: {"created": token with its token string, "previous": token without it, "deleted": true|false}.`,
+    options: { 'delete-old': { type: 'boolean', help: 'delete the old token once the new one exists' } },
+    run: rotate,
+  },
+  delete: {
+    args: ['<id>...'],
+    summary: 'delete tokens by id (asks first unless --yes)',
+    description: `Deletes (revokes) the tokens with these ids; - reads ids from stdin, one per line (it needs --yes).
+On a terminal it asks once for all of them; when stdin is not a terminal, --yes is required.
+The deletes are paced by the API's rate limit: on a terminal a line on stderr shows how many are
+done and any wait. One id prints as before (with --json: {"id", "deleted"}); several, or -, print
+how many were deleted and each failure with its reason (with --json: {"deleted": [ids],
+"failed": [{"id", "kind", "status", "message"}]}) and exit with 1 when any failed.`,
     options: { yes: { type: 'boolean', short: 'y', help: 'delete without asking' } },
     run: remove,
   },
@@ -225,5 +508,33 @@ export const COMMANDS = {
     description: 'Decodes a token without asking the API and prints what it holds (not the token itself).\nThe signature is not checked: use `check` for that. Pass - to read the token from stdin.',
     options: {},
     run: parse,
+  },
+  scan: {
+    args: ['[PATH...]'],
+    summary: 'find Mapbox tokens in files (exit 1 when a secret one is found)',
+    description: `Searches files and folders (default: the current one) for Mapbox tokens and prints one line
+per token found: path:line:column  usage  user  id  token, the token redacted (its first
+characters only: never the whole token, in any output). Needs no access token.
+
+Symbolic links inside folders are never followed (a link named as PATH is), so the walk stays in
+the tree. Files are read one at a time, as bytes. Skipped unless asked for: .git and node_modules
+(--no-default-ignores), hidden folders other than .github, .gitlab and .circleci (--include-hidden;
+hidden files such as .env are always read), binary files, with a NUL byte in their first 8 KB
+(--include-binary), and files over 10 MB (--max-size).
+
+--check asks the API for each distinct token's verdict (TokenValid, TokenRevoked, TokenExpired…),
+authorised by the found token itself. With --json: {"files", "bytes", "findings": [{"file",
+"line", "column", "usage", "user", "authorization", "redacted", "verdict"}], "skipped", "unreadable"}.
+Exits with 1 when a secret (sk) token is found, or with --check --strict when any found token is
+valid; 2 when a path cannot be read; else 0.`,
+    options: {
+      check: { type: 'boolean', help: "ask the API for each found token's verdict" },
+      strict: { type: 'boolean', help: 'with --check: exit 1 when any found token is still valid' },
+      'max-size': { type: 'string', arg: 'SIZE', help: 'skip larger files: bytes, or with k, M, G (default 10M)' },
+      'include-hidden': { type: 'boolean', help: 'also walk hidden folders (names starting with .)' },
+      'no-default-ignores': { type: 'boolean', help: 'also walk .git and node_modules folders' },
+      'include-binary': { type: 'boolean', help: 'also search binary files' },
+    },
+    run: scan,
   },
 };

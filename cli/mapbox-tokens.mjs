@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // mapbox-tokens: the command line of the mapbox-tokens package, built on its public API only.
-// Run `mapbox-tokens --help`. Exit codes: 0 ok, 1 API error, 2 usage error, 3 no answer.
+// Run `mapbox-tokens --help`. Exit codes: 0 ok, 1 API error (scan: a secret found), 2 usage error, 3 no answer.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { Tokens, isMapboxError } from 'mapbox-tokens';
 import { COMMANDS, UsageError, firstLine, numeric } from './commands.mjs';
-import { mainHelp, commandHelp } from './output.mjs';
+import { mainHelp, commandHelp, redact } from './output.mjs';
 
 const GLOBALS = {
   origin: { type: 'string', arg: 'URL', help: 'the API origin (default https://api.mapbox.com)' },
@@ -47,7 +47,8 @@ function parseCommandLine(argv) {
   const { values: opts, positionals: args } = parsed;
   if (command && !opts.help) {
     const required = command.args.filter((a) => a.startsWith('<'));
-    if (args.length < required.length || args.length > command.args.length) {
+    const variadic = command.args.at(-1)?.endsWith('...'); // `<id>...`, `[PATH...]`: any number from there on
+    if (args.length < required.length || (!variadic && args.length > command.args.length)) {
       throw new UsageError(`usage: mapbox-tokens ${[name, ...command.args].join(' ')}. Run 'mapbox-tokens ${name} --help'.`);
     }
   }
@@ -72,9 +73,6 @@ function accessToken(opts) {
   return token;
 }
 
-/** What may go to stderr: a message with anything shaped like a token redacted (the library never puts one there; this keeps it so). */
-const redact = (message) => String(message).replace(/\b(pk|sk|tk)\.[\w-]+\.[\w-]+/g, '$1.[redacted]');
-
 async function main(argv) {
   const { name, command, opts, args } = parseCommandLine(argv);
   const out = (text) => process.stdout.write(`${text}\n`);
@@ -95,6 +93,7 @@ process.stdout.on('error', (e) => {
 try {
   await main(process.argv.slice(2));
 } catch (e) {
+  // Redacted although the library never puts a token in a message: this keeps it so for ours too.
   process.stderr.write(`mapbox-tokens: ${redact(e?.message ?? e)}\n`);
   process.exitCode = e instanceof UsageError ? 2 : isMapboxError(e) ? (EXIT[e.kind] ?? 1) : 1;
 }

@@ -1,8 +1,15 @@
-// Text output of the command line: aligned tables, "key  value" blocks and the help pages.
-// Nothing here prints a token string unless it is handed one (only create and temp do that).
+// Text output of the command line: aligned tables, "key  value" blocks, scan findings, the
+// progress line and the help pages. Nothing here prints a token string unless it is handed one
+// (only create, temp and rotate do that).
 
 /** Control characters (a note could hold an escape sequence or a newline) become spaces. */
 export const clean = (value) => String(value ?? '').replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+
+/**
+ * Anything shaped like a token in `text` replaced by `pk.[redacted]` (or sk, tk): for messages
+ * and for text that comes from outside (a file's name, a found token's user), which could hold one.
+ */
+export const redact = (text) => String(text).replace(/\b(pk|sk|tk)\.[\w-]+\.[\w-]+/g, '$1.[redacted]');
 
 /** `value` cut to `width` characters, ending in `…` when cut. */
 export const clip = (value, width) => (value.length > width ? `${value.slice(0, width - 1)}…` : value);
@@ -66,6 +73,60 @@ export const tokenBlock = (t, token) => fields([
   ['token', token],
 ]);
 
+/** A byte count for people: `512 B`, `1.5 KB`, `12 MB` (powers of 1024, as --max-size reads them). */
+export function bytes(count) {
+  if (count < 1024) return `${count} B`;
+  let value = count / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < 2) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value < 10 ? Math.round(value * 10) / 10 : Math.round(value)} ${['KB', 'MB', 'GB'][unit]}`;
+}
+
+/**
+ * One finding of `scan`: `path:line:column  usage  user  id  redacted-token  [verdict]` (`-` for
+ * the id of a temporary token). Never the whole token: only its `redacted` form.
+ */
+export const findingLine = (f) => [
+  `${clean(redact(f.file))}:${f.line}:${f.column}`,
+  f.usage,
+  clean(redact(f.user)),
+  f.authorization ?? '-',
+  f.redacted,
+  ...(f.verdict ? [f.verdict] : []),
+].join('  ');
+
+/** `, waiting 12 s for the rate limit (40 held)` while the client's pacing holds calls; '' otherwise or without pacing. */
+export function rateLimitWait(pacing) {
+  if (!pacing?.held) return '';
+  return `, waiting ${Math.ceil(pacing.resumesIn / 1000)} s for the rate limit (${pacing.held} held)`;
+}
+
+/**
+ * A status line on stderr, rewritten in place while a batch of calls runs: drawn on each
+ * `update()` and every 250 ms (the rate limit's countdown moves between completions), and left
+ * as a last line by `done()`. Nothing at all when `terminal` is false: a log gets the summary only.
+ * @param {() => string} render the line's text
+ * @param {boolean} terminal whether stderr is a terminal
+ */
+export function progressLine(render, terminal) {
+  if (!terminal) return { update() {}, done() {} };
+  const draw = () => process.stderr.write(`\r${clean(render())}\x1b[K`);
+  const timer = setInterval(draw, 250);
+  timer.unref(); // the calls keep the process alive while they run, never the line
+  draw();
+  return {
+    update: draw,
+    done() {
+      clearInterval(timer);
+      draw();
+      process.stderr.write('\n');
+    },
+  };
+}
+
 /** `update <id>`: a command's name and its arguments. */
 const synopsis = (name, command) => [name, ...command.args].join(' ');
 
@@ -77,9 +138,12 @@ function optionLines(options) {
 }
 
 export const EXIT_CODES = `Exit codes:
-  0  success
-  1  the API refused the request or its answer could not be read (check: the token is not valid)
-  2  usage error: bad arguments, unknown command or option, no access token, invalid input
+  0  success (scan: no secret token found)
+  1  the API refused the request or its answer could not be read; check: the token is not valid;
+     delete of several ids: any was not deleted; rotate: the old token could not be deleted;
+     scan: a secret (sk) token was found, or with --check --strict any found token is valid
+  2  usage error: bad arguments, unknown command or option, no access token, invalid input;
+     scan: a path could not be read (unless a secret was found: that is 1)
   3  no answer: network error, timeout or abort`;
 
 const TOKEN_SOURCES = `The access token is read from --token-file PATH (its first line), else from the environment

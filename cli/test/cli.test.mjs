@@ -62,8 +62,8 @@ const mint = (options) => {
 test('--help names every command, the token sources (no --token) and the exit codes', async () => {
   const run = await runCli(['--help']);
   assert.equal(run.code, 0);
-  for (const command of ['list', 'create', 'temp', 'update <id>', 'delete <id>', 'check [token]', 'scopes', 'parse <token>']) {
-    assert.match(run.stdout, new RegExp(`^  ${command.replace(/[[\]]/g, '\\$&')}  `, 'm'));
+  for (const command of ['list', 'create', 'temp', 'update <id>', 'rotate <id>', 'delete <id>...', 'check [token]', 'scopes', 'parse <token>', 'scan [PATH...]']) {
+    assert.match(run.stdout, new RegExp(`^  ${command.replace(/[[\].]/g, '\\$&')}  `, 'm'));
   }
   assert.match(run.stdout, /MAPBOX_ACCESS_TOKEN, else MapboxAccessToken/);
   assert.match(run.stdout, /no --token option/);

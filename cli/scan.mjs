@@ -1,0 +1,206 @@
+// The file side of `mapbox-tokens scan`: which files are read (the folder walk and its skip
+// rules) and how (one at a time, as bytes). Recognising a token is not done here: the caller
+// passes the library's `findTokens`, so that the command line and the library agree on what a
+// token is. Plain node:fs, synchronous: one file is read and searched before the next is opened,
+// which bounds memory by the largest file and is faster than a promise per read.
+import { closeSync, constants, fstatSync, openSync, readSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Files larger than this are not read unless --max-size says otherwise: 10 MB. */
+export const DEFAULT_MAX_SIZE = 10 * 1024 * 1024;
+
+/** How much of a file is looked at for a NUL byte, the sign of a binary file (as git and grep do). */
+const BINARY_PROBE = 8192;
+
+/** Folders skipped unless `defaultIgnores` is false: another tool's copies (history, dependencies), large and not yours. */
+export const DEFAULT_IGNORES = Object.freeze(['.git', 'node_modules']);
+
+/**
+ * Hidden folders walked even without `includeHidden`: committed CI configuration, a common place
+ * for a pasted token. Other hidden folders (.cache, .next, .venv, .idea…) hold tools' state.
+ */
+export const KEPT_HIDDEN_FOLDERS = Object.freeze(['.github', '.gitlab', '.circleci']);
+
+const UNITS = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/**
+ * A size as given to --max-size: bytes (`2048`), or a number with k, M or G (powers of 1024,
+ * case-insensitive, an optional trailing B: `500k`, `10M`, `1.5MB`).
+ * @param {string} text
+ * @returns {number | undefined} whole bytes, or undefined when `text` is not a size
+ */
+export function parseSize(text) {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([kmg]?)(?:i?b)?\s*$/i.exec(text);
+  if (!match) return undefined;
+  const bytes = Math.floor(Number(match[1]) * UNITS[match[2].toLowerCase()]);
+  return Number.isSafeInteger(bytes) && bytes > 0 ? bytes : undefined;
+}
+
+/**
+ * @typedef {object} ScanOptions
+ * @property {number} [maxSize] files larger than this many bytes are not read (default 10 MB)
+ * @property {boolean} [includeHidden] also walk hidden folders (names starting with `.`)
+ * @property {boolean} [defaultIgnores] skip .git and node_modules folders (default true)
+ * @property {boolean} [includeBinary] also search files with a NUL byte in their first 8 KB
+ */
+
+/**
+ * @typedef {object} ScanResult
+ * @property {number} files files searched
+ * @property {number} bytes bytes searched
+ * @property {{ file: string, found: object }[]} findings each match of `find`, with the file it is in
+ * @property {{ ignored: number, hidden: number, binary: number, symlinks: number, special: number,
+ *   large: { file: string, size: number }[] }} skipped what was not searched: folders by default
+ *   ignored or hidden, binary files, symbolic links (never followed while walking),
+ *   sockets/FIFOs/devices, and files over maxSize
+ * @property {{ file: string, code: string }[]} unreadable entries that could not be read, with the error code
+ */
+
+/**
+ * Searches files and folders for tokens. A path named in `roots` is scanned whatever its name
+ * (a symbolic link named there is followed); inside folders, names are visited in sorted order,
+ * symbolic links are never followed (so the walk cannot leave the tree or loop), and the skip
+ * rules of `options` apply. Each file is read whole into one reused buffer and handed to `find`
+ * as bytes (never decoded as text, so that offsets stay byte offsets and invalid UTF-8 costs nothing).
+ * @param {string[]} roots files or folders
+ * @param {(bytes: Uint8Array) => object[]} find the library's findTokens
+ * @param {ScanOptions} [options]
+ * @returns {ScanResult}
+ */
+export function scanPaths(roots, find, options = {}) {
+  const scan = new Scan(find, options);
+  for (const root of roots) scan.root(root);
+  return scan.result;
+}
+
+class Scan {
+  /** One buffer for every file: it grows to the largest file read and is reused for the others. */
+  #buffer = Buffer.alloc(0);
+
+  constructor(find, { maxSize = DEFAULT_MAX_SIZE, includeHidden = false, defaultIgnores = true, includeBinary = false }) {
+    this.find = find;
+    this.maxSize = maxSize;
+    this.includeHidden = includeHidden;
+    this.ignored = new Set(defaultIgnores ? DEFAULT_IGNORES : []);
+    this.includeBinary = includeBinary;
+    this.result = {
+      files: 0, bytes: 0, findings: [], skipped: { ignored: 0, hidden: 0, binary: 0, symlinks: 0, special: 0, large: [] }, unreadable: [],
+    };
+  }
+
+  /** A path the user named: opened following symbolic links (they asked for it), folder or file. */
+  root(path) {
+    const fd = this.open(path, 0);
+    if (fd === undefined) return;
+    let stats;
+    try {
+      stats = fstatSync(fd);
+    } catch (e) {
+      closeSync(fd);
+      return this.unreadable(path, e);
+    }
+    if (!stats.isDirectory()) return this.file(path, fd);
+    closeSync(fd);
+    return this.folder(path);
+  }
+
+  folder(path) {
+    let entries;
+    try {
+      entries = readdirSync(path, { withFileTypes: true });
+    } catch (e) {
+      return this.unreadable(path, e);
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const child = join(path, entry.name);
+      if (entry.isSymbolicLink()) {
+        this.result.skipped.symlinks++;
+      } else if (entry.isDirectory()) {
+        const skip = this.folderSkip(entry.name);
+        if (skip) this.result.skipped[skip]++;
+        else this.folder(child);
+      } else if (entry.isFile()) {
+        // O_NOFOLLOW: should the file be swapped for a symbolic link after readdir, open fails instead of following it.
+        const fd = this.open(child, constants.O_NOFOLLOW);
+        if (fd !== undefined) this.file(child, fd);
+      } else {
+        this.result.skipped.special++;
+      }
+    }
+  }
+
+  /**
+   * Why a folder found while walking is not entered (`ignored`, `hidden`), or undefined. .git is
+   * a default ignore, not a hidden folder: --no-default-ignores alone walks it.
+   */
+  folderSkip(name) {
+    if (DEFAULT_IGNORES.includes(name)) return this.ignored.has(name) ? 'ignored' : undefined;
+    if (this.includeHidden || !name.startsWith('.') || KEPT_HIDDEN_FOLDERS.includes(name)) return undefined;
+    return 'hidden';
+  }
+
+  /** An open file descriptor, or undefined (recorded as unreadable). O_NONBLOCK: opening a FIFO must not wait for a writer. */
+  open(path, flags) {
+    try {
+      return openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | flags);
+    } catch (e) {
+      this.unreadable(path, e);
+      return undefined;
+    }
+  }
+
+  /** Reads and searches one open file, then closes it. */
+  file(path, fd) {
+    try {
+      const stats = fstatSync(fd);
+      if (!stats.isFile()) {
+        this.result.skipped.special++;
+        return;
+      }
+      if (stats.size > this.maxSize) {
+        this.result.skipped.large.push({ file: path, size: stats.size });
+        return;
+      }
+      const bytes = this.read(fd, stats.size);
+      if (bytes === undefined) return;
+      this.result.files++;
+      this.result.bytes += bytes.length;
+      for (const found of this.find(bytes)) this.result.findings.push({ file: path, found });
+    } catch (e) {
+      if (typeof e?.code !== 'string') throw e; // not a file system error: a bug, or the finder failing
+      this.unreadable(path, e);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** The file's bytes (a view of the shared buffer), or undefined for a binary file being skipped. */
+  read(fd, size) {
+    if (this.#buffer.length < size) this.#buffer = Buffer.allocUnsafeSlow(Math.max(size, this.#buffer.length * 2));
+    const buffer = this.#buffer;
+    // The probe first, so that a large binary file is never read beyond its first 8 KB.
+    let length = readFully(fd, buffer, 0, Math.min(size, BINARY_PROBE));
+    if (!this.includeBinary && buffer.subarray(0, length).includes(0)) {
+      this.result.skipped.binary++;
+      return undefined;
+    }
+    if (length < size) length = readFully(fd, buffer, length, size);
+    return buffer.subarray(0, length);
+  }
+
+  unreadable(path, error) {
+    this.result.unreadable.push({ file: path, code: error.code ?? 'EIO' });
+  }
+}
+
+/** Reads into `buffer` from `from` up to `to` (fewer if the file shrank); returns where it stopped. */
+function readFully(fd, buffer, from, to) {
+  let at = from;
+  while (at < to) {
+    const count = readSync(fd, buffer, at, to - at, at);
+    if (count === 0) break;
+    at += count;
+  }
+  return at;
+}
