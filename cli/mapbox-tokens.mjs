@@ -47,7 +47,7 @@ function parseCommandLine(argv) {
   const { values: opts, positionals: args } = parsed;
   if (command && !opts.help) {
     const required = command.args.filter((a) => a.startsWith('<'));
-    const variadic = command.args.at(-1)?.endsWith('...'); // `<id>...`, `[PATH...]`: any number from there on
+    const variadic = /\.\.\.\]?$/.test(command.args.at(-1) ?? ''); // `<id>...`, `[PATH...]`: any number from there on
     if (args.length < required.length || (!variadic && args.length > command.args.length)) {
       throw new UsageError(`usage: mapbox-tokens ${[name, ...command.args].join(' ')}. Run 'mapbox-tokens ${name} --help'.`);
     }
