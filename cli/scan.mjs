@@ -159,7 +159,8 @@ class Scan {
         return;
       }
       if (stats.size > this.maxSize) {
-        this.result.skipped.large.push({ file: path, size: stats.size });
+        // Only a large text file is worth naming: a large binary one counts as binary.
+        if (this.includeBinary || !this.skipsBinary(this.probe(fd, stats.size))) this.result.skipped.large.push({ file: path, size: stats.size });
         return;
       }
       const bytes = this.read(fd, stats.size);
@@ -177,16 +178,25 @@ class Scan {
 
   /** The file's bytes (a view of the shared buffer), or undefined for a binary file being skipped. */
   read(fd, size) {
-    if (this.#buffer.length < size) this.#buffer = Buffer.allocUnsafeSlow(Math.max(size, this.#buffer.length * 2));
-    const buffer = this.#buffer;
-    // The probe first, so that a large binary file is never read beyond its first 8 KB.
-    let length = readFully(fd, buffer, 0, Math.min(size, BINARY_PROBE));
-    if (!this.includeBinary && buffer.subarray(0, length).includes(0)) {
-      this.result.skipped.binary++;
-      return undefined;
-    }
-    if (length < size) length = readFully(fd, buffer, length, size);
-    return buffer.subarray(0, length);
+    // The probe first, so that a binary file is never read beyond its first 8 KB.
+    const probed = this.probe(fd, size);
+    if (this.skipsBinary(probed)) return undefined;
+    if (this.#buffer.length < size) this.#buffer = Buffer.concat([this.#buffer.subarray(0, probed)], size);
+    const length = probed < BINARY_PROBE ? probed : readFully(fd, this.#buffer, probed, size);
+    return this.#buffer.subarray(0, length);
+  }
+
+  /** Reads the first 8 KB of the file (fewer if it is smaller) into the buffer; returns how many bytes. */
+  probe(fd, size) {
+    if (this.#buffer.length < BINARY_PROBE) this.#buffer = Buffer.allocUnsafeSlow(BINARY_PROBE);
+    return readFully(fd, this.#buffer, 0, Math.min(size, BINARY_PROBE));
+  }
+
+  /** Whether the probe of `length` bytes shows a binary file (a NUL byte) being skipped; counts it. */
+  skipsBinary(length) {
+    if (this.includeBinary || !this.#buffer.subarray(0, length).includes(0)) return false;
+    this.result.skipped.binary++;
+    return true;
   }
 
   unreadable(path, error) {

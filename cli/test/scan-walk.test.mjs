@@ -124,6 +124,13 @@ test('--max-size: larger files are listed as skipped and never read', () => {
   assert.equal(scan([sized], { maxSize: 4096 }).findings.length, 2);
   assert.equal(scan([sized]).findings.length, 2);
   assert.equal(DEFAULT_MAX_SIZE, 10 * 1024 * 1024);
+
+  // A large binary file counts as binary, not as large: only large text is worth naming.
+  write(sized, { 'large.bin': Buffer.concat([Buffer.from([0]), Buffer.alloc(3000, 'x')]) });
+  const binary = scan([join(sized, 'large.bin')], { maxSize: 2048 });
+  assert.deepEqual([binary.skipped.binary, binary.skipped.large], [1, []]);
+  const included = scan([join(sized, 'large.bin')], { maxSize: 2048, includeBinary: true });
+  assert.deepEqual([included.skipped.binary, included.skipped.large.length, included.calls.length], [0, 1, 0]);
 });
 
 test('parseSize reads bytes, k, M and G (powers of 1024) and refuses anything else', () => {
