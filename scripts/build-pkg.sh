@@ -19,7 +19,6 @@ for pair in bundler:bundler nodejs:node web:web; do
     | grep -v '^\[INFO\]' || true
   [ -f "$dir/mapbox_tokens_bg.wasm" ] || { echo "build-pkg: wasm-pack build --target $target failed" >&2; exit 1; }
   rm -f "$dir/.gitignore"
-  node scripts/shorten-imports.mjs "$dir" >/dev/null
 done
 # The Node build is CommonJS; name it .cjs so it loads as such inside this "type": "module" package.
 mv $OUT/node/mapbox_tokens.js $OUT/node/mapbox_tokens.cjs

@@ -16,7 +16,7 @@ let emu, tokens, leaks;
 let inputs = 0;
 before(async () => {
   emu = await startEmulator({ rateLimit: false });
-  tokens = new Tokens({ accessToken: emu.adminToken, origin: emu.url, retries: 0, timeout: 5000 });
+  tokens = new Tokens({ accessToken: emu.adminToken, origin: emu.url, retries: 0, timeout: 5000, rateLimit: false });
   leaks = leakRecorder();
 });
 after(() => emu?.close());

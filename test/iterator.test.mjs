@@ -11,7 +11,7 @@ const SEEDED = 250;
 before(async () => {
   emu = await startEmulator({ rateLimit: false });
   emu.seedTokens(SEEDED);
-  tokens = new Tokens({ accessToken: emu.adminToken, origin: emu.url, retries: 0 });
+  tokens = new Tokens({ accessToken: emu.adminToken, origin: emu.url, retries: 0, rateLimit: false });
 });
 after(() => emu?.close());
 beforeEach(() => {

@@ -9,7 +9,7 @@ let emu, tokens;
 before(async () => {
   emu = await startEmulator({ rateLimit: false });
   emu.seedTokens(20);
-  tokens = new Tokens({ accessToken: emu.adminToken, origin: emu.url });
+  tokens = new Tokens({ accessToken: emu.adminToken, origin: emu.url, rateLimit: false });
 });
 after(() => emu?.close());
 

@@ -1,9 +1,9 @@
-//! A fixed-size, deterministic fuzz run on the host (part of `cargo test`): the parsers of
-//! untrusted text (tokens, `Link` headers, JSON bodies, timestamps, origins, URLs) never panic on
-//! random and mutated input, and redaction never lets a token-shaped run through.
+//! A fixed-size, deterministic fuzz run on the host (part of `cargo test`): the readers of
+//! untrusted text (tokens, leak scans, `Link` headers, options, timestamps, origins, URLs) never
+//! panic on random and mutated input, and redaction never lets a token-shaped run through.
 #![cfg(not(target_arch = "wasm32"))]
 
-use mapbox_tokens::core::{json, response, time, token, url};
+use mapbox_tokens::core::{options, response, time, token, url};
 
 /// xorshift64*: a small deterministic generator, so every run checks the same inputs.
 struct Rng(u64);
@@ -141,8 +141,17 @@ fn parsers_never_panic_on_random_or_mutated_input() {
         let _ = url::next_link(&input);
         let _ = response::next_target(Some(&input), &origin);
         let _ = response::next_start(Some(&input), &origin);
-        let _ = json::parse(&input);
-        let _ = json::parse_number(&input);
+        let _ = options::parse::<options::Update>(Some(&input), "update");
+        for found in token::find_tokens(input.as_bytes(), token::Units::Bytes) {
+            assert_eq!(
+                input.get(found.index..found.index + found.token.len()),
+                Some(found.token.as_str())
+            );
+            assert_eq!(
+                token::parse_token(&found.token).map(|i| i.user),
+                Ok(found.info.user)
+            );
+        }
         let _ = time::parse_rfc3339(&input);
         let _ = url::Origin::parse(&input);
         let _ = origin.strip(&input);
@@ -166,12 +175,23 @@ fn parsers_never_panic_on_random_or_mutated_input() {
 }
 
 #[test]
-fn json_round_trips_random_strings() {
+fn leak_scans_find_every_planted_token_in_random_bytes() {
     let mut rng = Rng(42);
-    for _ in 0..ROUNDS / 4 {
-        let s = rng.text(16);
-        let mut out = String::new();
-        json::write_string(&mut out, &s);
-        assert_eq!(json::parse(&out), Some(json::Value::String(s)));
+    let planted = SEEDS[0];
+    for _ in 0..ROUNDS / 8 {
+        let mut bytes: Vec<u8> = (0..rng.below(200)).map(|_| rng.next() as u8).collect();
+        let at = rng.below(bytes.len() + 1);
+        // Planted after a space, so that it starts at a word boundary whatever came before.
+        let mut token = b" ".to_vec();
+        token.extend_from_slice(planted.as_bytes());
+        token.push(b'\n');
+        bytes.splice(at..at, token);
+        let found = token::find_tokens(&bytes, token::Units::Bytes);
+        assert!(
+            found
+                .iter()
+                .any(|f| f.index == at + 1 && f.token == planted),
+            "{bytes:?}"
+        );
     }
 }

@@ -1,8 +1,6 @@
 //! The one error type. In JavaScript it becomes an `Error` named `MapboxError` with these fields.
 
-use core::fmt;
-
-use crate::prelude::*;
+use std::fmt;
 
 /// What went wrong, broadly: the `kind` field of a `MapboxError`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,7 +103,7 @@ impl From<Details> for Error {
     }
 }
 
-impl core::ops::Deref for Error {
+impl std::ops::Deref for Error {
     type Target = Details;
 
     fn deref(&self) -> &Details {
@@ -119,4 +117,4 @@ impl fmt::Display for Error {
     }
 }
 
-impl core::error::Error for Error {}
+impl std::error::Error for Error {}

@@ -1,25 +1,489 @@
-//! Reading a method's options. The JavaScript edge hands them over as JSON text (what
-//! `JSON.stringify` makes of the options object), so that every check lives here, in plain Rust:
-//! only known keys, the expected type for each, `null` where an update clears a field.
-//! Messages name the option and the expected type but never repeat the value (it might be a token).
+//! Every method's options, as serde reads them.
 //!
-//! What JSON cannot carry the edge reads itself: the `signal` (an `AbortSignal`). A `Date` arrives
-//! as its ISO 8601 text, `undefined` and functions as absent keys, `NaN` and infinities as `null`.
+//! The JavaScript edge hands a method's options over as JSON text (what `JSON.stringify` makes of
+//! the options object: a `Date` becomes its ISO 8601 text, `undefined` and functions are left out,
+//! `NaN` and the infinities become `null`), and [`parse`] turns it into one of the structs below.
+//! Going through JSON text rather than reading the object field by field means that a hostile
+//! value (a throwing getter, a Proxy, a cycle, a BigInt) is met by `JSON.stringify`, whose
+//! exception the edge catches, and never by code running inside the wasm module.
+//!
+//! Only known keys are accepted, each with its type; `null` is refused except where an update
+//! clears a field with it. Messages name the option and what it must be, and never repeat the
+//! value given: it might be a token.
+
+use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::error::Error;
-use super::json::{self, Value};
-use super::request::{AllowedApplication, Expires, Patch};
-use super::text::cat;
 use super::token::redact;
-use crate::prelude::*;
 
-/// The options every method takes besides its own: its limits.
-pub const CALL_OPTIONS: [&str; 2] = ["timeout", "signal"];
+/// How an option's type is named in messages: "limit must be **a number**."
+pub trait Expected {
+    /// What a value of this type is, for people.
+    const EXPECTED: &'static str;
+}
 
-/// A checked options object: a JSON object (or nothing) with only known keys.
-#[derive(Default)]
-pub struct Options {
-    members: Vec<(String, Value)>,
+impl Expected for String {
+    const EXPECTED: &'static str = "a string";
+}
+
+impl Expected for bool {
+    const EXPECTED: &'static str = "true or false";
+}
+
+impl Expected for f64 {
+    const EXPECTED: &'static str = "a number";
+}
+
+impl Expected for Vec<String> {
+    const EXPECTED: &'static str = "an array of strings";
+}
+
+/// Reads an option that may be left out but, when given, must have type `T`: `null` is refused
+/// like any other wrong type (it is what JSON makes of `NaN`, `Infinity` and an invalid `Date`).
+fn given<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Expected,
+{
+    T::deserialize(d)
+        .map(Some)
+        .map_err(|_| de::Error::custom(T::EXPECTED))
+}
+
+/// A field that an update may leave alone (absent), clear (`null`) or set.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Patch<T> {
+    /// Absent: unchanged.
+    #[default]
+    Keep,
+    /// `null`: removed.
+    Clear,
+    /// A new value.
+    Set(T),
+}
+
+impl<T> Patch<T> {
+    /// Whether the field is left alone (and so not sent).
+    pub fn is_keep(&self) -> bool {
+        matches!(self, Patch::Keep)
+    }
+}
+
+impl<'de, T: Deserialize<'de> + Expected> Deserialize<'de> for Patch<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Option::<T>::deserialize(d)
+            .map(|value| value.map_or(Patch::Clear, Patch::Set))
+            .map_err(|_| de::Error::custom(format_args!("{}, or null to clear it", T::EXPECTED)))
+    }
+}
+
+impl<T: Serialize> Serialize for Patch<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Patch::Set(value) => value.serialize(s),
+            // `Keep` is skipped by the structs that hold a patch; `Clear` is sent as null.
+            Patch::Keep | Patch::Clear => s.serialize_none(),
+        }
+    }
+}
+
+/// An app allowed to use a token: `{ platform, bundleId }`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AllowedApplication {
+    /// For example `"iOS"` or `"android"`.
+    pub platform: String,
+    /// The app's bundle id or package name.
+    pub bundle_id: String,
+}
+
+impl Expected for Vec<AllowedApplication> {
+    const EXPECTED: &'static str = "an array of { platform, bundleId } objects with string values";
+}
+
+/// When a temporary token expires.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum Expires {
+    /// Seconds from now, on the API's clock.
+    In(f64),
+    /// An absolute time as ISO 8601 text (a `Date` arrives as its ISO text).
+    At(String),
+}
+
+impl Expected for Expires {
+    const EXPECTED: &'static str = "a number of seconds, a Date or an ISO 8601 string";
+}
+
+/// Whether the `signal` option was given. JSON cannot carry an `AbortSignal` (it arrives as `{}`),
+/// so the edge reads the signal itself when this says there is one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SignalGiven(pub bool);
+
+impl<'de> Deserialize<'de> for SignalGiven {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        IgnoredAny::deserialize(d).map(|_| SignalGiven(true))
+    }
+}
+
+/// The `rateLimit` option of the client: `false`, or the figures to pace requests by.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RateLimitOption {
+    /// `false`: no pacing.
+    Off,
+    /// At most `limit` requests in any `interval` seconds (checked by the pacer).
+    Pace {
+        /// Requests per interval.
+        limit: f64,
+        /// The interval, in seconds.
+        interval: f64,
+    },
+}
+
+impl Expected for RateLimitOption {
+    const EXPECTED: &'static str =
+        "false or { limit, interval } (requests per interval of seconds)";
+}
+
+impl<'de> Deserialize<'de> for RateLimitOption {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Given {
+            Flag(bool),
+            Figures(Figures),
+        }
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Figures {
+            limit: f64,
+            interval: f64,
+        }
+        match Given::deserialize(d)? {
+            Given::Flag(false) => Ok(RateLimitOption::Off),
+            Given::Figures(Figures { limit, interval }) => {
+                Ok(RateLimitOption::Pace { limit, interval })
+            }
+            Given::Flag(true) => Err(de::Error::custom(Self::EXPECTED)),
+        }
+    }
+}
+
+/// Options of `new Tokens(options)`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct ClientOptions {
+    /// The access token; else the environment's.
+    #[serde(deserialize_with = "given")]
+    pub access_token: Option<String>,
+    /// The account; else the token's own.
+    #[serde(deserialize_with = "given")]
+    pub username: Option<String>,
+    /// The API origin.
+    #[serde(deserialize_with = "given")]
+    pub origin: Option<String>,
+    /// Milliseconds per call.
+    #[serde(deserialize_with = "given")]
+    pub timeout: Option<f64>,
+    /// Retries of a request that is safe to repeat.
+    #[serde(deserialize_with = "given")]
+    pub retries: Option<f64>,
+    /// Pacing under the API's rate limit.
+    #[serde(deserialize_with = "given")]
+    pub rate_limit: Option<RateLimitOption>,
+}
+
+/// `listTokens` options.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct ListTokens {
+    /// The account, if not the client's.
+    #[serde(deserialize_with = "given")]
+    pub username: Option<String>,
+    /// `true`: only the default token; `false`: all but it.
+    #[serde(deserialize_with = "given")]
+    pub default: Option<bool>,
+    /// The most tokens per page.
+    #[serde(deserialize_with = "given")]
+    pub limit: Option<f64>,
+    /// `"created"` or `"modified"`.
+    #[serde(deserialize_with = "given")]
+    pub sortby: Option<String>,
+    /// The cursor from a previous page's `nextStart`.
+    #[serde(deserialize_with = "given")]
+    pub start: Option<String>,
+    /// `"pk"` or `"sk"`.
+    #[serde(deserialize_with = "given")]
+    pub usage: Option<String>,
+    /// Milliseconds this call may take.
+    #[serde(deserialize_with = "given")]
+    pub timeout: Option<f64>,
+    /// Whether a `signal` was given.
+    pub signal: SignalGiven,
+}
+
+/// `listAllTokens` options: the filters of `listTokens`, without the page cursor.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct ListAllTokens {
+    /// The account, if not the client's.
+    #[serde(deserialize_with = "given")]
+    pub username: Option<String>,
+    /// `true`: only the default token; `false`: all but it.
+    #[serde(deserialize_with = "given")]
+    pub default: Option<bool>,
+    /// The most tokens per page.
+    #[serde(deserialize_with = "given")]
+    pub limit: Option<f64>,
+    /// `"created"` or `"modified"`.
+    #[serde(deserialize_with = "given")]
+    pub sortby: Option<String>,
+    /// `"pk"` or `"sk"`.
+    #[serde(deserialize_with = "given")]
+    pub usage: Option<String>,
+    /// Milliseconds each page may take.
+    #[serde(deserialize_with = "given")]
+    pub timeout: Option<f64>,
+    /// Whether a `signal` was given.
+    pub signal: SignalGiven,
+}
+
+impl From<ListAllTokens> for ListTokens {
+    fn from(o: ListAllTokens) -> ListTokens {
+        ListTokens {
+            username: o.username,
+            default: o.default,
+            limit: o.limit,
+            sortby: o.sortby,
+            start: None,
+            usage: o.usage,
+            timeout: o.timeout,
+            signal: o.signal,
+        }
+    }
+}
+
+/// `createTempToken` options.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct CreateTempToken {
+    /// The account, if not the client's.
+    #[serde(deserialize_with = "given")]
+    pub username: Option<String>,
+    /// The scopes, a subset of the access token's.
+    #[serde(deserialize_with = "given")]
+    pub scopes: Option<Vec<String>>,
+    /// Default: one hour from now.
+    #[serde(deserialize_with = "given")]
+    pub expires: Option<Expires>,
+    /// Accepted only to be refused with a clear message: temporary tokens cannot have them.
+    pub allowed_urls: Option<IgnoredAny>,
+    /// Milliseconds this call may take.
+    #[serde(deserialize_with = "given")]
+    pub timeout: Option<f64>,
+    /// Whether a `signal` was given.
+    pub signal: SignalGiven,
+}
+
+impl CreateTempToken {
+    /// Whether the expiry is relative ("seconds from now", or the default hour): then it is
+    /// honoured on the API's clock, whatever the caller's clock says.
+    pub fn relative(&self) -> bool {
+        !matches!(self.expires, Some(Expires::At(_)))
+    }
+}
+
+/// `create` options.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Create {
+    /// The account, if not the client's.
+    #[serde(deserialize_with = "given")]
+    pub username: Option<String>,
+    /// The scopes; any secret scope makes an `sk` token.
+    #[serde(deserialize_with = "given")]
+    pub scopes: Option<Vec<String>>,
+    /// A description, at most 128 characters.
+    #[serde(deserialize_with = "given")]
+    pub note: Option<String>,
+    /// URL restrictions, at most 100.
+    #[serde(deserialize_with = "given")]
+    pub allowed_urls: Option<Vec<String>>,
+    /// App restrictions.
+    #[serde(deserialize_with = "given")]
+    pub allowed_applications: Option<Vec<AllowedApplication>>,
+    /// Resource restrictions.
+    #[serde(deserialize_with = "given")]
+    pub resources: Option<Vec<String>>,
+    /// Milliseconds this call may take.
+    #[serde(deserialize_with = "given")]
+    pub timeout: Option<f64>,
+    /// Whether a `signal` was given.
+    pub signal: SignalGiven,
+}
+
+/// `update` options.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Update {
+    /// The account, if not the client's.
+    #[serde(deserialize_with = "given")]
+    pub username: Option<String>,
+    /// The token's id (not the token string).
+    #[serde(deserialize_with = "given")]
+    pub authorization_id: Option<String>,
+    /// The new scopes (they replace the old set).
+    #[serde(deserialize_with = "given")]
+    pub scopes: Option<Vec<String>>,
+    /// The new note.
+    #[serde(deserialize_with = "given")]
+    pub note: Option<String>,
+    /// New URL restrictions, or `Clear`.
+    pub allowed_urls: Patch<Vec<String>>,
+    /// New app restrictions, or `Clear`.
+    pub allowed_applications: Patch<Vec<AllowedApplication>>,
+    /// New resource restrictions, or `Clear`.
+    pub resources: Patch<Vec<String>>,
+    /// Milliseconds this call may take.
+    #[serde(deserialize_with = "given")]
+    pub timeout: Option<f64>,
+    /// Whether a `signal` was given.
+    pub signal: SignalGiven,
+}
+
+/// `checkValidity` options.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct CheckValidity {
+    /// The token to ask about, if not the client's own.
+    #[serde(deserialize_with = "given")]
+    pub access_token: Option<String>,
+    /// Milliseconds this call may take.
+    #[serde(deserialize_with = "given")]
+    pub timeout: Option<f64>,
+    /// Whether a `signal` was given.
+    pub signal: SignalGiven,
+}
+
+/// `listScopes` options.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct ListScopes {
+    /// The account, if not the client's.
+    #[serde(deserialize_with = "given")]
+    pub username: Option<String>,
+    /// Milliseconds this call may take.
+    #[serde(deserialize_with = "given")]
+    pub timeout: Option<f64>,
+    /// Whether a `signal` was given.
+    pub signal: SignalGiven,
+}
+
+/// `delete` options.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Delete {
+    /// The account, if not the client's.
+    #[serde(deserialize_with = "given")]
+    pub username: Option<String>,
+    /// The token's id (not the token string).
+    #[serde(deserialize_with = "given")]
+    pub authorization_id: Option<String>,
+    /// Milliseconds this call may take.
+    #[serde(deserialize_with = "given")]
+    pub timeout: Option<f64>,
+    /// Whether a `signal` was given.
+    pub signal: SignalGiven,
+}
+
+/// `rotate` options.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Rotate {
+    /// The account, if not the client's.
+    #[serde(deserialize_with = "given")]
+    pub username: Option<String>,
+    /// The id of the token to replace.
+    #[serde(deserialize_with = "given")]
+    pub authorization_id: Option<String>,
+    /// Whether to delete the old token once the new one exists.
+    #[serde(deserialize_with = "given")]
+    pub delete_old: Option<bool>,
+    /// Milliseconds each request may take.
+    #[serde(deserialize_with = "given")]
+    pub timeout: Option<f64>,
+    /// Whether a `signal` was given.
+    pub signal: SignalGiven,
+}
+
+/// The limits every method takes besides its own options: `timeout` and `signal`.
+pub trait CallOptions {
+    /// Milliseconds the call may take, if given.
+    fn timeout(&self) -> Option<f64>;
+    /// Whether a `signal` was given (the edge reads it).
+    fn signal_given(&self) -> bool;
+}
+
+macro_rules! call_options {
+    ($($options:ty),*) => {$(
+        impl CallOptions for $options {
+            fn timeout(&self) -> Option<f64> {
+                self.timeout
+            }
+            fn signal_given(&self) -> bool {
+                self.signal.0
+            }
+        }
+    )*};
+}
+
+call_options!(
+    ListTokens,
+    ListAllTokens,
+    CreateTempToken,
+    Create,
+    Update,
+    CheckValidity,
+    ListScopes,
+    Delete,
+    Rotate
+);
+
+/// The option names of `T` as serde reads them, in declaration order. They are asked of serde
+/// itself (a struct's `Deserialize` names its fields when it asks for a struct), so that the list
+/// in messages can never disagree with what is accepted.
+fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
+    struct Names<'a>(&'a mut &'static [&'static str]);
+
+    impl<'de> Deserializer<'de> for Names<'_> {
+        type Error = de::value::Error;
+
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+            Err(de::Error::custom("not a struct"))
+        }
+
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            fields: &'static [&'static str],
+            _visitor: V,
+        ) -> Result<V::Value, Self::Error> {
+            *self.0 = fields;
+            Err(de::Error::custom("fields read"))
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+            option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
+            ignored_any
+        }
+    }
+
+    let mut names: &'static [&'static str] = &[];
+    let _ = T::deserialize(Names(&mut names));
+    names
 }
 
 /// An unknown key as it may appear in a message: short, and redacted if token-shaped.
@@ -28,293 +492,50 @@ fn short(key: &str) -> String {
     redact(&key, &[])
 }
 
-impl Options {
-    /// Checks the options of `method`: `json` is `None` for `undefined`/`null`, else the JSON
-    /// text of the value, which must be an object whose keys are all in `allowed` or `also`
-    /// (the options every call takes, [`CALL_OPTIONS`], or none).
-    pub fn parse(
-        json: Option<&str>,
-        method: &str,
-        allowed: &[&str],
-        also: &[&str],
-    ) -> Result<Options, Error> {
-        let Some(json) = json else {
-            return Ok(Options::default());
+/// Reads the options of `method`: `json` is `None` for `undefined`/`null`, else the JSON text of
+/// the value, which must be an object whose keys are all options of `T`.
+pub fn parse<T: DeserializeOwned + Default>(json: Option<&str>, method: &str) -> Result<T, Error> {
+    let Some(json) = json else {
+        return Ok(T::default());
+    };
+    let members = match serde_json::from_str(json) {
+        Ok(Value::Object(members)) => members,
+        Ok(Value::Null) => return Ok(T::default()),
+        Ok(_) => return Err(Error::invalid(format!("{method} takes an options object."))),
+        Err(_) => {
+            return Err(Error::invalid(format!(
+                "{method}: the options object could not be read."
+            )))
+        }
+    };
+    let names = field_names::<T>();
+    if let Some(key) = members.keys().find(|key| !names.contains(&key.as_str())) {
+        return Err(Error::invalid(format!(
+            "{method} has no option \"{}\"; its options are: {}.",
+            short(key),
+            names.join(", ")
+        )));
+    }
+    serde_path_to_error::deserialize(Value::Object(members)).map_err(|e| {
+        // The first segment of the path is the option; what it must be is the error itself
+        // (`given`, `Patch` and the option types write only that, never the value).
+        let option = match e.path().iter().next() {
+            Some(serde_path_to_error::Segment::Map { key }) => short(key),
+            _ => "an option".into(),
         };
-        match json::parse(json) {
-            Some(Value::Object(members)) => {
-                let known =
-                    |k: &String| allowed.contains(&k.as_str()) || also.contains(&k.as_str());
-                if let Some((key, _)) = members.iter().find(|(k, _)| !known(k)) {
-                    let mut names = String::new();
-                    for name in allowed.iter().chain(also) {
-                        if !names.is_empty() {
-                            names.push_str(", ");
-                        }
-                        names.push_str(name);
-                    }
-                    return Err(Error::invalid(cat(&[
-                        method,
-                        " has no option \"",
-                        &short(key),
-                        "\"; its options are: ",
-                        &names,
-                        ".",
-                    ])));
-                }
-                Ok(Options { members })
-            }
-            Some(Value::Null) => Ok(Options::default()),
-            Some(_) => Err(Error::invalid(cat(&[method, " takes an options object."]))),
-            None => Err(Error::invalid(cat(&[
-                method,
-                ": the options object could not be read.",
-            ]))),
-        }
-    }
+        Error::invalid(format!("{option} must be {}.", e.inner()))
+    })
+}
 
-    /// The value of `key`, if given.
-    pub fn get(&self, key: &str) -> Option<&Value> {
-        self.members.iter().find(|(k, _)| k == key).map(|(_, v)| v)
-    }
-
-    /// Whether `key` was given (with any value but `undefined`).
-    pub fn has(&self, key: &str) -> bool {
-        self.get(key).is_some()
-    }
-
-    fn typed<T>(
-        &self,
-        key: &str,
-        expected: &str,
-        read: impl FnOnce(&Value) -> Option<T>,
-    ) -> Result<Option<T>, Error> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(value) => read(value)
-                .map(Some)
-                .ok_or_else(|| Error::invalid(cat(&[key, " must be ", expected, "."]))),
-        }
-    }
-
-    /// A string option.
-    pub fn string(&self, key: &str) -> Result<Option<String>, Error> {
-        self.typed(key, "a string", |v| v.as_str().map(str::to_owned))
-    }
-
-    /// A boolean option.
-    pub fn bool(&self, key: &str) -> Result<Option<bool>, Error> {
-        self.typed(key, "true or false", |v| match v {
-            Value::Bool(b) => Some(*b),
-            _ => None,
-        })
-    }
-
-    /// A number option (range checks are the request builders').
-    pub fn number(&self, key: &str) -> Result<Option<f64>, Error> {
-        self.typed(key, "a number", Value::as_f64)
-    }
-
-    /// An array-of-strings option.
-    pub fn strings(&self, key: &str) -> Result<Option<Vec<String>>, Error> {
-        self.typed(key, "an array of strings", Value::as_str_array)
-    }
-
-    /// A field an update may set, clear with `null`, or leave out.
-    fn patch<T>(
-        &self,
-        key: &str,
-        read: impl FnOnce(&str) -> Result<Option<T>, Error>,
-    ) -> Result<Patch<T>, Error> {
-        if matches!(self.get(key), Some(Value::Null)) {
-            return Ok(Patch::Clear);
-        }
-        Ok(read(key)?.map_or(Patch::Keep, Patch::Set))
-    }
-
-    /// An array of strings, `null` (clear) or absent (keep).
-    pub fn patch_strings(&self, key: &str) -> Result<Patch<Vec<String>>, Error> {
-        self.patch(key, |key| {
-            self.typed(
-                key,
-                "an array of strings, or null to clear it",
-                Value::as_str_array,
-            )
-        })
-    }
-
-    /// `allowedApplications`: `[{ platform, bundleId }]`.
-    pub fn applications(&self, key: &str) -> Result<Option<Vec<AllowedApplication>>, Error> {
-        self.typed(
-            key,
-            "an array of { platform, bundleId } objects with string values",
-            |v| match v {
-                Value::Array(items) => items
-                    .iter()
-                    .map(|item| {
-                        let field = |name| item.get(name)?.as_str().map(str::to_owned);
-                        Some(AllowedApplication {
-                            platform: field("platform")?,
-                            bundle_id: field("bundleId")?,
-                        })
-                    })
-                    .collect(),
-                _ => None,
-            },
-        )
-    }
-
-    /// `allowedApplications`, `null` (clear) or absent (keep).
-    pub fn patch_applications(&self, key: &str) -> Result<Patch<Vec<AllowedApplication>>, Error> {
-        self.patch(key, |key| self.applications(key))
-    }
-
-    /// `expires`: seconds from now (a number), or an ISO 8601 string (a `Date` arrives as one).
-    pub fn expires(&self) -> Result<Option<Expires>, Error> {
-        self.typed(
-            "expires",
-            "a number of seconds, a Date or an ISO 8601 string",
-            |v| match v {
-                Value::Number(seconds) => Some(Expires::In(*seconds)),
-                Value::String(text) => Some(Expires::Text(text.clone())),
-                _ => None,
-            },
-        )
-    }
-
-    /// `timeout`: milliseconds, positive and finite (at most about 24.8 days, as timers allow).
-    pub fn timeout(&self) -> Result<Option<f64>, Error> {
-        match self.number("timeout")? {
-            Some(ms) if !(ms > 0.0 && ms <= 2_147_483_647.0) => Err(Error::invalid(
-                "timeout must be a number of milliseconds greater than 0 and at most 2147483647.",
-            )),
-            other => Ok(other),
-        }
+/// `timeout`: milliseconds, positive and finite (at most about 24.8 days, as timers allow).
+pub fn checked_timeout(timeout: Option<f64>) -> Result<Option<f64>, Error> {
+    match timeout {
+        Some(ms) if !(ms > 0.0 && ms <= 2_147_483_647.0) => Err(Error::invalid(
+            "timeout must be a number of milliseconds greater than 0 and at most 2147483647.",
+        )),
+        other => Ok(other),
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const ALLOWED: [&str; 6] = [
-        "username",
-        "limit",
-        "scopes",
-        "allowedUrls",
-        "expires",
-        "timeout",
-    ];
-
-    fn parse(json: &str) -> Result<Options, Error> {
-        Options::parse(Some(json), "listTokens", &ALLOWED, &[])
-    }
-
-    fn message(r: Result<impl Sized, Error>) -> String {
-        match r {
-            Ok(_) => panic!("accepted"),
-            Err(e) => e.message.clone(),
-        }
-    }
-
-    #[test]
-    fn nothing_null_and_empty_objects_are_no_options() {
-        for o in [
-            Options::parse(None, "m", &[], &[]).unwrap(),
-            parse("null").unwrap(),
-            parse("{}").unwrap(),
-        ] {
-            assert_eq!(o.string("username").unwrap(), None);
-            assert!(!o.has("limit"));
-        }
-    }
-
-    #[test]
-    fn only_objects_with_known_keys() {
-        for json in ["[]", "\"x\"", "3", "true"] {
-            assert_eq!(message(parse(json)), "listTokens takes an options object.");
-        }
-        assert_eq!(
-            message(parse("{")),
-            "listTokens: the options object could not be read."
-        );
-        let m = message(parse(r#"{"usernme":"a"}"#));
-        assert!(
-            m.starts_with("listTokens has no option \"usernme\"; its options are: username, limit")
-        );
-        let call = Options::parse(Some(r#"{"a":1,"timeout":2}"#), "m", &["a"], &CALL_OPTIONS);
-        assert_eq!(call.unwrap().timeout().unwrap(), Some(2.0));
-        let m = message(Options::parse(
-            Some(r#"{"b":1}"#),
-            "m",
-            &["a"],
-            &CALL_OPTIONS,
-        ));
-        assert_eq!(
-            m,
-            "m has no option \"b\"; its options are: a, timeout, signal."
-        );
-        // An unknown key that looks like a token is not repeated.
-        let token = "pk.eyJ1IjoiYSJ9.abcdefghijklmnopqrstuv";
-        assert!(!message(parse(&format!(r#"{{"{token}":1}}"#))).contains(token));
-    }
-
-    #[test]
-    fn typed_readers() {
-        let o = parse(
-            r#"{"username":"ann","limit":20,"scopes":["a","b"],"allowedUrls":null,"expires":"2026-01-01T00:00:00.000Z","timeout":5}"#,
-        )
-        .unwrap();
-        assert_eq!(o.string("username").unwrap().as_deref(), Some("ann"));
-        assert_eq!(o.number("limit").unwrap(), Some(20.0));
-        assert_eq!(
-            o.strings("scopes").unwrap(),
-            Some(vec!["a".into(), "b".into()])
-        );
-        assert_eq!(o.patch_strings("allowedUrls").unwrap(), Patch::Clear);
-        assert_eq!(
-            o.patch_strings("scopes").unwrap(),
-            Patch::Set(vec!["a".into(), "b".into()])
-        );
-        assert_eq!(o.patch_applications("missing").unwrap(), Patch::Keep);
-        assert_eq!(
-            o.expires().unwrap(),
-            Some(Expires::Text("2026-01-01T00:00:00.000Z".into()))
-        );
-        assert_eq!(o.timeout().unwrap(), Some(5.0));
-        assert!(o.has("allowedUrls"));
-
-        let bad = parse(r#"{"username":1,"limit":"2","scopes":["a",1],"expires":{},"timeout":0}"#)
-            .unwrap();
-        assert_eq!(
-            message(bad.string("username")),
-            "username must be a string."
-        );
-        assert_eq!(message(bad.number("limit")), "limit must be a number.");
-        assert_eq!(
-            message(bad.strings("scopes")),
-            "scopes must be an array of strings."
-        );
-        assert!(message(bad.expires()).starts_with("expires must be a number of seconds"));
-        assert!(message(bad.timeout()).starts_with("timeout must be a number of milliseconds"));
-        assert_eq!(message(bad.bool("limit")), "limit must be true or false.");
-    }
-
-    #[test]
-    fn applications() {
-        let o = Options::parse(
-            Some(r#"{"a":[{"platform":"iOS","bundleId":"com.x"}],"b":[{"platform":"iOS"}],"c":null}"#),
-            "create",
-            &["a", "b"],
-            &["c"],
-        )
-        .unwrap();
-        let apps = o.applications("a").unwrap().unwrap();
-        assert_eq!(
-            (apps[0].platform.as_str(), apps[0].bundle_id.as_str()),
-            ("iOS", "com.x")
-        );
-        assert!(message(o.applications("b")).contains("{ platform, bundleId }"));
-        assert_eq!(o.patch_applications("c").unwrap(), Patch::Clear);
-    }
-}
+mod tests;

@@ -1,14 +1,15 @@
 //! Every Tokens API operation as a request to send: method, path, query and body, built only after
 //! the input has been checked. Nothing here does I/O.
 
+use serde::Serialize;
+
 use super::error::Error;
-use super::json::{self, ObjectWriter};
-use super::num;
-use super::text::{cat, int};
+use super::options::{
+    AllowedApplication, Create, CreateTempToken, Expires, ListTokens, Patch, Update,
+};
 use super::time;
 use super::token::{self, Usage};
 use super::url::{encode_component, Origin};
-use crate::prelude::*;
 
 /// The operations of the Tokens API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,115 +136,6 @@ pub struct Config {
     pub username: Option<String>,
 }
 
-/// A field that an update may leave alone, clear (`null`) or set.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub enum Patch<T> {
-    /// Absent or `undefined`: unchanged.
-    #[default]
-    Keep,
-    /// `null`: remove the restriction.
-    Clear,
-    /// A new value.
-    Set(T),
-}
-
-impl<T> Patch<T> {
-    /// The field's JSON text (`null` to clear), or `None` to leave it out.
-    fn json(&self, set: impl FnOnce(&T) -> Result<String, Error>) -> Result<Option<String>, Error> {
-        match self {
-            Patch::Keep => Ok(None),
-            Patch::Clear => Ok(Some("null".into())),
-            Patch::Set(value) => set(value).map(Some),
-        }
-    }
-}
-
-/// An app allowed to use a token (`allowedApplications`, a beta restriction).
-#[derive(Debug, Clone, PartialEq)]
-pub struct AllowedApplication {
-    /// `"iOS"` or `"android"`.
-    pub platform: String,
-    /// The app's bundle id or package name.
-    pub bundle_id: String,
-}
-
-/// `listTokens` options.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListTokens {
-    /// The account, if not the token's.
-    pub username: Option<String>,
-    /// `true`: only the default token; `false`: all but it.
-    pub default: Option<bool>,
-    /// The most tokens per page.
-    pub limit: Option<f64>,
-    /// `"created"` or `"modified"`.
-    pub sortby: Option<String>,
-    /// The cursor from a previous page's `nextStart`.
-    pub start: Option<String>,
-    /// `"pk"` or `"sk"`.
-    pub usage: Option<String>,
-}
-
-/// When a temporary token expires.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Expires {
-    /// Seconds from now.
-    In(f64),
-    /// An absolute time, milliseconds since the epoch (from a `Date`).
-    At(f64),
-    /// An absolute time as ISO 8601 text.
-    Text(String),
-}
-
-/// `createTempToken` options.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateTempToken {
-    /// The account, if not the token's.
-    pub username: Option<String>,
-    /// The scopes, a subset of the access token's.
-    pub scopes: Option<Vec<String>>,
-    /// Default: one hour from now.
-    pub expires: Option<Expires>,
-    /// Present only to be refused with a clear message: temporary tokens cannot have them.
-    pub allowed_urls_given: bool,
-}
-
-/// `create` options.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Create {
-    /// The account, if not the token's.
-    pub username: Option<String>,
-    /// The scopes; any secret scope makes an `sk` token.
-    pub scopes: Option<Vec<String>>,
-    /// A description, at most 128 characters.
-    pub note: Option<String>,
-    /// URL restrictions, at most 100.
-    pub allowed_urls: Option<Vec<String>>,
-    /// App restrictions.
-    pub allowed_applications: Option<Vec<AllowedApplication>>,
-    /// Resource restrictions.
-    pub resources: Option<Vec<String>>,
-}
-
-/// `update` options.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Update {
-    /// The account, if not the token's.
-    pub username: Option<String>,
-    /// The token's id (not the token string).
-    pub authorization_id: Option<String>,
-    /// The new scopes (they replace the old set).
-    pub scopes: Option<Vec<String>>,
-    /// The new note.
-    pub note: Option<String>,
-    /// New URL restrictions, or `Clear`.
-    pub allowed_urls: Patch<Vec<String>>,
-    /// New app restrictions, or `Clear`.
-    pub allowed_applications: Patch<Vec<AllowedApplication>>,
-    /// New resource restrictions, or `Clear`.
-    pub resources: Patch<Vec<String>>,
-}
-
 /// Longest `note` the API accepts.
 pub const MAX_NOTE_CHARS: usize = 128;
 /// Most `allowedUrls` a token may have.
@@ -256,22 +148,68 @@ pub const MAX_SEGMENT_BYTES: usize = 1024;
 
 fn path_segment(out: &mut String, name: &str, value: &str) -> Result<(), Error> {
     if value.is_empty() || value == "." || value == ".." {
-        return Err(Error::invalid(cat(&[
-            name,
-            " must be a non-empty string other than \".\" and \"..\".",
-        ])));
+        return Err(Error::invalid(format!(
+            "{name} must be a non-empty string other than \".\" and \"..\"."
+        )));
     }
     if value.len() > MAX_SEGMENT_BYTES {
-        return Err(Error::invalid(cat(&[
-            name,
-            " must be at most ",
-            &int(MAX_SEGMENT_BYTES as i64),
-            " bytes long.",
-        ])));
+        return Err(Error::invalid(format!(
+            "{name} must be at most {MAX_SEGMENT_BYTES} bytes long."
+        )));
     }
     out.push('/');
     encode_component(out, value);
     Ok(())
+}
+
+/// The body of a permanent token's create.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateBody<'a> {
+    scopes: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    allowed_urls: Option<&'a [String]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    allowed_applications: Option<&'a [AllowedApplication]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resources: Option<&'a [String]>,
+}
+
+/// The body of a temporary token's create.
+#[derive(Serialize)]
+struct TempBody<'a> {
+    scopes: &'a [String],
+    expires: String,
+}
+
+/// The body of an update: only the fields that change.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct UpdateBody<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scopes: Option<&'a [String]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'a str>,
+    #[serde(skip_serializing_if = "unchanged")]
+    allowed_urls: &'a Patch<Vec<String>>,
+    #[serde(skip_serializing_if = "unchanged")]
+    allowed_applications: &'a Patch<Vec<AllowedApplication>>,
+    #[serde(skip_serializing_if = "unchanged")]
+    resources: &'a Patch<Vec<String>>,
+}
+
+/// Whether an update leaves a field alone (then it is not sent).
+fn unchanged<T>(patch: &&Patch<T>) -> bool {
+    patch.is_keep()
+}
+
+/// A request body as JSON text. Serialising these plain structs cannot fail; should it ever, the
+/// call is refused rather than sent with a wrong body.
+fn json_body(body: &impl Serialize) -> Result<String, Error> {
+    serde_json::to_string(body)
+        .map_err(|_| Error::invalid("The request body could not be written."))
 }
 
 impl Config {
@@ -305,23 +243,12 @@ impl Config {
     /// `GET /tokens/v2/{username}` with the list filters.
     pub fn list_tokens(&self, o: &ListTokens) -> Result<Request, Error> {
         let mut target = self.account_path("/tokens/v2", &o.username)?;
-        let mut sep = '?';
-        let mut param = |target: &mut String, key: &str, value: &str| {
-            target.push(sep);
-            sep = '&';
-            target.push_str(key);
-            target.push('=');
-            encode_component(target, value);
-        };
+        let mut query = Vec::new();
         if let Some(d) = o.default {
-            param(&mut target, "default", if d { "true" } else { "false" });
+            query.push(("default", d.to_string()));
         }
         if let Some(limit) = o.limit {
-            param(
-                &mut target,
-                "limit",
-                &int(positive_integer("limit", limit)? as i64),
-            );
+            query.push(("limit", positive_integer("limit", limit)?.to_string()));
         }
         if let Some(sortby) = &o.sortby {
             if sortby != "created" && sortby != "modified" {
@@ -329,7 +256,7 @@ impl Config {
                     "sortby must be \"created\" or \"modified\".",
                 ));
             }
-            param(&mut target, "sortby", sortby);
+            query.push(("sortby", sortby.clone()));
         }
         if let Some(start) = &o.start {
             if start.is_empty() {
@@ -337,13 +264,19 @@ impl Config {
                     "start must be a non-empty cursor (a previous response's nextStart).",
                 ));
             }
-            param(&mut target, "start", start);
+            query.push(("start", start.clone()));
         }
         if let Some(usage) = &o.usage {
             if usage != "pk" && usage != "sk" {
                 return Err(Error::invalid("usage must be \"pk\" or \"sk\"."));
             }
-            param(&mut target, "usage", usage);
+            query.push(("usage", usage.clone()));
+        }
+        for (i, (key, value)) in query.iter().enumerate() {
+            target.push(if i == 0 { '?' } else { '&' });
+            target.push_str(key);
+            target.push('=');
+            encode_component(&mut target, value);
         }
         Ok(self.request(Operation::ListTokens, target, None))
     }
@@ -357,86 +290,83 @@ impl Config {
         )
     }
 
-    /// `POST /tokens/v2/{username}` with `expires`: a temporary token. `now_ms` is the current time.
-    pub fn create_temp_token(&self, o: &CreateTempToken, now_ms: f64) -> Result<Request, Error> {
-        if o.allowed_urls_given {
+    /// `POST /tokens/v2/{username}` with `expires`: a temporary token. `api_now_ms` is the current
+    /// time on the API's clock (as well as the client knows it), from which a relative expiry
+    /// counts and against which an absolute one is checked.
+    pub fn create_temp_token(
+        &self,
+        o: &CreateTempToken,
+        api_now_ms: f64,
+    ) -> Result<Request, Error> {
+        if o.allowed_urls.is_some() {
             return Err(Error::invalid(
                 "allowedUrls cannot be set on a temporary token (the API does not allow it).",
             ));
         }
         let scopes = required_scopes(&o.scopes)?;
-        let expires_ms = expiry_ms(o.expires.as_ref(), now_ms)?;
+        let expires = time::format_utc(expiry_ms(o.expires.as_ref(), api_now_ms)?);
         let target = self.account_path("/tokens/v2", &o.username)?;
-        let mut body = ObjectWriter::new();
-        body.strings("scopes", scopes)
-            .string("expires", &time::format_utc(expires_ms));
-        Ok(self.request(Operation::CreateTempToken, target, Some(body.finish())))
+        let body = json_body(&TempBody { scopes, expires })?;
+        Ok(self.request(Operation::CreateTempToken, target, Some(body)))
     }
 
     /// `POST /tokens/v2/{username}`: a permanent pk or sk token.
     pub fn create(&self, o: &Create) -> Result<Request, Error> {
-        let scopes = required_scopes(&o.scopes)?;
+        let body = CreateBody {
+            scopes: required_scopes(&o.scopes)?,
+            note: o.note.as_deref().map(checked_note).transpose()?,
+            allowed_urls: o.allowed_urls.as_deref().map(checked_urls).transpose()?,
+            allowed_applications: o
+                .allowed_applications
+                .as_deref()
+                .map(checked_applications)
+                .transpose()?,
+            resources: o
+                .resources
+                .as_deref()
+                .map(|r| checked_strings("resources", r))
+                .transpose()?,
+        };
         let target = self.account_path("/tokens/v2", &o.username)?;
-        let mut body = ObjectWriter::new();
-        body.strings("scopes", scopes);
-        if let Some(note) = &o.note {
-            body.string("note", checked_note(note)?);
-        }
-        if let Some(urls) = &o.allowed_urls {
-            body.strings("allowedUrls", checked_urls(urls)?);
-        }
-        if let Some(apps) = &o.allowed_applications {
-            body.raw("allowedApplications", &applications_json(apps)?);
-        }
-        if let Some(resources) = &o.resources {
-            body.strings("resources", checked_strings("resources", resources)?);
-        }
-        Ok(self.request(Operation::Create, target, Some(body.finish())))
+        Ok(self.request(Operation::Create, target, Some(json_body(&body)?)))
     }
 
     /// `PATCH /tokens/v2/{username}/{id}`: only the given fields change.
     pub fn update(&self, o: &Update) -> Result<Request, Error> {
         let id = authorization_id(&o.authorization_id)?;
-        let mut body = ObjectWriter::new();
-        let mut changes = 0;
-        if let Some(scopes) = &o.scopes {
-            body.strings("scopes", nonempty_scopes(scopes)?);
-            changes += 1;
+        if let Patch::Set(urls) = &o.allowed_urls {
+            checked_urls(urls)?;
         }
-        if let Some(note) = &o.note {
-            body.string("note", checked_note(note)?);
-            changes += 1;
+        if let Patch::Set(apps) = &o.allowed_applications {
+            checked_applications(apps)?;
         }
-        for (key, patch) in [
-            (
-                "allowedUrls",
-                o.allowed_urls
-                    .json(|urls| Ok(json::string_array(checked_urls(urls)?)))?,
-            ),
-            (
-                "allowedApplications",
-                o.allowed_applications
-                    .json(|apps| applications_json(apps))?,
-            ),
-            (
-                "resources",
-                o.resources
-                    .json(|r| Ok(json::string_array(checked_strings("resources", r)?)))?,
-            ),
-        ] {
-            if let Some(text) = patch {
-                body.raw(key, &text);
-                changes += 1;
-            }
+        if let Patch::Set(resources) = &o.resources {
+            checked_strings("resources", resources)?;
         }
-        if changes == 0 {
+        let body = UpdateBody {
+            scopes: o.scopes.as_deref().map(nonempty_scopes).transpose()?,
+            note: o.note.as_deref().map(checked_note).transpose()?,
+            allowed_urls: &o.allowed_urls,
+            allowed_applications: &o.allowed_applications,
+            resources: &o.resources,
+        };
+        let unchanged = body.scopes.is_none()
+            && body.note.is_none()
+            && [
+                o.allowed_urls.is_keep(),
+                o.allowed_applications.is_keep(),
+                o.resources.is_keep(),
+            ]
+            .iter()
+            .all(|keep| *keep);
+        if unchanged {
             return Err(Error::invalid(
                 "update needs at least one field to change: scopes, note, allowedUrls, allowedApplications or resources.",
             ));
         }
         let mut target = self.account_path("/tokens/v2", &o.username)?;
         path_segment(&mut target, "authorizationId", id)?;
-        Ok(self.request(Operation::Update, target, Some(body.finish())))
+        Ok(self.request(Operation::Update, target, Some(json_body(&body)?)))
     }
 
     /// `GET /tokens/v2`: the API's verdict on the client's token, or on `other`.
@@ -469,17 +399,17 @@ impl Config {
 }
 
 fn positive_integer(name: &str, n: f64) -> Result<u64, Error> {
-    if num::is_whole(n) && (1.0..=9_007_199_254_740_991.0).contains(&n) {
+    if n.fract() == 0.0 && (1.0..=9_007_199_254_740_991.0).contains(&n) {
         Ok(n as u64)
     } else {
-        Err(Error::invalid(cat(&[
-            name,
-            " must be a positive whole number.",
-        ])))
+        Err(Error::invalid(format!(
+            "{name} must be a positive whole number."
+        )))
     }
 }
 
-fn authorization_id(id: &Option<String>) -> Result<&str, Error> {
+/// The id of the token an update, delete or rotation is about: required, and not a token string.
+pub fn authorization_id(id: &Option<String>) -> Result<&str, Error> {
     let id = id.as_deref().ok_or_else(|| {
         Error::invalid("authorizationId is required: the token's id (its `id` field).")
     })?;
@@ -493,10 +423,9 @@ fn authorization_id(id: &Option<String>) -> Result<&str, Error> {
 
 fn checked_strings<'a>(name: &str, values: &'a [String]) -> Result<&'a [String], Error> {
     if values.iter().any(String::is_empty) {
-        return Err(Error::invalid(cat(&[
-            name,
-            " must contain only non-empty strings.",
-        ])));
+        return Err(Error::invalid(format!(
+            "{name} must contain only non-empty strings."
+        )));
     }
     Ok(values)
 }
@@ -519,46 +448,37 @@ fn required_scopes(scopes: &Option<Vec<String>>) -> Result<&[String], Error> {
 
 fn checked_note(note: &str) -> Result<&str, Error> {
     if note.chars().count() > MAX_NOTE_CHARS {
-        return Err(Error::invalid(cat(&[
-            "note must be at most ",
-            &int(MAX_NOTE_CHARS as i64),
-            " characters.",
-        ])));
+        return Err(Error::invalid(format!(
+            "note must be at most {MAX_NOTE_CHARS} characters."
+        )));
     }
     Ok(note)
 }
 
 fn checked_urls(urls: &[String]) -> Result<&[String], Error> {
     if urls.len() > MAX_ALLOWED_URLS {
-        return Err(Error::invalid(cat(&[
-            "allowedUrls may hold at most ",
-            &int(MAX_ALLOWED_URLS as i64),
-            " URLs.",
-        ])));
+        return Err(Error::invalid(format!(
+            "allowedUrls may hold at most {MAX_ALLOWED_URLS} URLs."
+        )));
     }
     checked_strings("allowedUrls", urls)
 }
 
-fn applications_json(apps: &[AllowedApplication]) -> Result<String, Error> {
-    let mut out = String::from("[");
-    for (i, app) in apps.iter().enumerate() {
-        if app.platform.is_empty() || app.bundle_id.is_empty() {
-            return Err(Error::invalid(
-                "allowedApplications entries need a non-empty platform and bundleId.",
-            ));
-        }
-        if i > 0 {
-            out.push(',');
-        }
-        let mut w = ObjectWriter::new();
-        w.string("platform", &app.platform)
-            .string("bundleId", &app.bundle_id);
-        out.push_str(&w.finish());
+fn checked_applications(apps: &[AllowedApplication]) -> Result<&[AllowedApplication], Error> {
+    if apps
+        .iter()
+        .any(|app| app.platform.is_empty() || app.bundle_id.is_empty())
+    {
+        return Err(Error::invalid(
+            "allowedApplications entries need a non-empty platform and bundleId.",
+        ));
     }
-    out.push(']');
-    Ok(out)
+    Ok(apps)
 }
 
+/// When a temporary token expires, in milliseconds since the epoch, on the API's clock: `now_ms`
+/// plus a relative expiry (default: one hour), or the absolute time given, which must lie within
+/// the hour ahead.
 fn expiry_ms(expires: Option<&Expires>, now_ms: f64) -> Result<i64, Error> {
     let max_ms = now_ms + MAX_TEMP_SECONDS * 1000.0;
     let at = match expires {
@@ -571,8 +491,7 @@ fn expiry_ms(expires: Option<&Expires>, now_ms: f64) -> Result<i64, Error> {
             }
             now_ms + seconds * 1000.0
         }
-        Some(Expires::At(ms)) => *ms,
-        Some(Expires::Text(text)) => time::parse_rfc3339(text).ok_or_else(|| {
+        Some(Expires::At(text)) => time::parse_rfc3339(text).ok_or_else(|| {
             Error::invalid("expires must be an ISO 8601 date-time with a time zone, such as \"2026-01-01T12:00:00Z\".")
         })? as f64,
     };
@@ -582,7 +501,7 @@ fn expiry_ms(expires: Option<&Expires>, now_ms: f64) -> Result<i64, Error> {
     if at > max_ms {
         return Err(Error::invalid("expires must be at most one hour from now."));
     }
-    Ok(num::floor(at) as i64)
+    Ok(at.floor() as i64)
 }
 
 /// Whether `create` with these scopes yields `pk` or `sk`; checked like `create` checks them.

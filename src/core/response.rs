@@ -2,13 +2,10 @@
 //! Success bodies are left to the platform's JSON parser.
 
 use super::error::{Details, Error, ErrorKind, RateLimit};
-use super::json;
-use super::num;
 use super::request::{Operation, Request};
-use super::text::{cat, int};
+use super::time;
 use super::token::redact;
 use super::url::{next_link, query_param, Origin};
-use crate::prelude::*;
 
 /// How a request ended without a usable response.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,7 +42,7 @@ pub enum Failure {
 pub fn rate_limit(header: impl Fn(&str) -> Option<String>) -> Option<RateLimit> {
     let read = |name| {
         header(name)
-            .and_then(|v| json::parse_number(v.trim()))
+            .and_then(|v| v.trim().parse::<f64>().ok())
             .filter(|n| n.is_finite())
     };
     let rl = RateLimit {
@@ -80,7 +77,45 @@ pub fn next_target<'a>(link: Option<&'a str>, origin: &Origin) -> Result<Option<
     })
 }
 
-fn hint(op: Operation, status: u16, api_message: Option<&str>) -> String {
+/// The `message` of an error body such as `{"message": "Not Found"}`.
+fn api_message(body: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(body).ok()?;
+    value.get("message")?.as_str().map(str::to_owned)
+}
+
+/// Whether `error` is the API refusing a temporary token's `expires` (a 422 about it), which a
+/// client whose clock is off from the API's gets: nothing was created, and the call may be made
+/// again with the API's time.
+pub fn refuses_expires(error: &Error) -> bool {
+    error.status == Some(422)
+        && error
+            .api_message
+            .as_deref()
+            .is_some_and(|m| m.to_ascii_lowercase().contains("expires"))
+}
+
+fn rate_limit_hint(rate_limit: Option<&RateLimit>) -> String {
+    let figures = rate_limit
+        .and_then(|r| Some((r.limit?, r.interval?)))
+        .map_or("100 per minute".to_owned(), |(limit, interval)| {
+            format!("{limit} per {interval} s")
+        });
+    let reset = rate_limit
+        .and_then(|r| r.reset)
+        .filter(|reset| reset.is_finite() && reset.abs() < 8.64e12)
+        .map_or(String::new(), |reset| {
+            let at = time::format_utc((reset * 1000.0) as i64);
+            format!(" The limit resets at {at} (on the API's clock).")
+        });
+    format!("Too many requests: the Tokens API allows {figures} per account.{reset} Wait for the rate limit to reset and try again.")
+}
+
+fn hint(
+    op: Operation,
+    status: u16,
+    api_message: Option<&str>,
+    rate_limit: Option<&RateLimit>,
+) -> String {
     match status {
         401 => "The access token is invalid, expired or revoked: check the accessToken option or MAPBOX_ACCESS_TOKEN.".into(),
         404 if api_message.is_some_and(|m| m.eq_ignore_ascii_case("no such user")) => {
@@ -92,12 +127,12 @@ fn hint(op: Operation, status: u16, api_message: Option<&str>) -> String {
                 _ => "the account does not exist",
             };
             match op.required_scope() {
-                Some(scope) => cat(&["The access token may lack the ", scope, " scope, or ", what, "."]),
-                None => cat(&["Perhaps ", what, "."]),
+                Some(scope) => format!("The access token may lack the {scope} scope, or {what}."),
+                None => format!("Perhaps {what}."),
             }
         }
         422 => "The API refused the input; correct it and try again.".into(),
-        429 => "Too many requests: the Tokens API allows 100 per minute per account. Wait for the rate limit to reset and try again.".into(),
+        429 => rate_limit_hint(rate_limit),
         500 if op == Operation::ListTokens => {
             "The API had an internal error; an invalid start cursor causes this, so use nextStart from a previous page.".into()
         }
@@ -113,15 +148,15 @@ pub fn error_for(req: &Request, origin: &Origin, failure: Failure, secrets: &[&s
     let name = op.name();
     let (kind, message, status, api_message, rate_limit) = match failure {
         Failure::Status { status, body, rate_limit } => {
-            let api_message = json::parse(&body)
-                .and_then(|v| v.get("message").and_then(|m| m.as_str().map(|m| redact(m, secrets))))
+            let api_message = api_message(&body)
+                .map(|m| redact(&m, secrets))
                 .filter(|m| !m.is_empty());
-            let mut message = cat(&[name, " failed: the API answered ", &int(status.into())]);
+            let mut message = format!("{name} failed: the API answered {status}");
             if let Some(m) = &api_message {
-                message.push_str(&cat(&[" \"", m, "\""]));
+                message.push_str(&format!(" \"{m}\""));
             }
             message.push('.');
-            let hint = hint(op, status, api_message.as_deref());
+            let hint = hint(op, status, api_message.as_deref(), rate_limit.as_ref());
             if !hint.is_empty() {
                 message.push(' ');
                 message.push_str(&hint);
@@ -130,17 +165,17 @@ pub fn error_for(req: &Request, origin: &Origin, failure: Failure, secrets: &[&s
         }
         Failure::Decode { status } => (
             ErrorKind::Decode,
-            cat(&[name, " failed: the API answered ", &int(status.into()), " with a body that is not valid JSON. Try again; if it persists, the origin may not be a Tokens API."]),
+            format!("{name} failed: the API answered {status} with a body that is not valid JSON. Try again; if it persists, the origin may not be a Tokens API."),
             Some(status),
             None,
             None,
         ),
         Failure::Network { detail } => {
             let detail = redact(detail.trim(), secrets);
-            let detail = if detail.is_empty() { String::new() } else { cat(&[" (", &detail, ")"]) };
+            let detail = if detail.is_empty() { String::new() } else { format!(" ({detail})") };
             (
                 ErrorKind::Network,
-                cat(&[name, " failed: the request did not reach the API", &detail, ". Check the network connection and the origin."]),
+                format!("{name} failed: the request did not reach the API{detail}. Check the network connection and the origin."),
                 None,
                 None,
                 None,
@@ -148,17 +183,12 @@ pub fn error_for(req: &Request, origin: &Origin, failure: Failure, secrets: &[&s
         }
         Failure::Timeout { ms } => (
             ErrorKind::Timeout,
-            cat(&[
-                name,
-                " failed: no answer within ",
-                &int(num::round(ms) as i64),
-                " ms. Try again, or allow more time with the timeout option.",
-            ]),
+            format!("{name} failed: no answer within {} ms. Try again, or allow more time with the timeout option.", ms.round()),
             None,
             None,
             None,
         ),
-        Failure::Aborted => (ErrorKind::Aborted, cat(&[name, " was aborted by its signal."]), None, None, None),
+        Failure::Aborted => (ErrorKind::Aborted, format!("{name} was aborted by its signal."), None, None, None),
     };
     Details {
         kind,
@@ -170,6 +200,32 @@ pub fn error_for(req: &Request, origin: &Origin, failure: Failure, secrets: &[&s
         rate_limit,
     }
     .into()
+}
+
+/// The error of a rotation whose token is not in the account: `listing` (its last page) was read
+/// to the end without finding it. Shaped like the API's 404 for an unknown id.
+pub fn no_such_token(listing: &Request, origin: &Origin) -> Error {
+    Details {
+        kind: ErrorKind::Http,
+        message: "rotate failed: the account has no token with this authorizationId (every page of its tokens was read). Check the id (the `id` field of listTokens).".into(),
+        status: Some(404),
+        api_message: None,
+        method: Some(listing.method()),
+        url: Some(listing.redacted_url(origin)),
+        rate_limit: None,
+    }
+    .into()
+}
+
+/// The error of a rotation whose new token was created but whose old token could not be deleted:
+/// the delete's own error, with a message that says what exists now.
+pub fn old_token_remains(error: Error, new_id: &str) -> Error {
+    let mut details = error.into_details();
+    details.message = format!(
+        "rotate created the new token (id {new_id}) but could not delete the old one, which still exists: {} Delete it once the new token is in use.",
+        details.message
+    );
+    details.into()
 }
 
 #[cfg(test)]
@@ -302,7 +358,7 @@ mod tests {
     fn transport_failures_map_to_their_kinds() {
         let c = config();
         let req = c
-            .create(&crate::core::request::Create {
+            .create(&crate::core::options::Create {
                 scopes: Some(vec!["styles:read".into()]),
                 ..Default::default()
             })

@@ -1,8 +1,8 @@
-//! When to try a request again. Only requests that are safe to repeat are retried (GET, and
-//! DELETE, which has the same effect twice); POST and PATCH never are, so a create that failed
-//! mid-flight can never make a second token.
+//! When to try a request again. A 429 is retried on every method, since the API did not process
+//! the request; other failures only for requests that are safe to repeat (GET, and DELETE, which
+//! has the same effect twice). POST and PATCH are never repeated after a network failure or a 5xx,
+//! so a create that failed mid-flight can never make a second token.
 
-use super::num;
 use super::request::{Operation, Request};
 use super::response::Failure;
 
@@ -12,49 +12,57 @@ pub const DEFAULT_RETRIES: u32 = 2;
 pub const MAX_RETRIES: u32 = 10;
 /// The first backoff, doubled on each further attempt.
 const BASE_DELAY_MS: f64 = 200.0;
-/// The longest single wait, whatever the server's rate-limit reset says.
-pub const MAX_DELAY_MS: f64 = 30_000.0;
+/// The longest backoff after a server or network error.
+pub const MAX_BACKOFF_MS: f64 = 30_000.0;
 
 /// Whether `req` may be sent again without changing the outcome.
 pub fn is_repeatable(req: &Request) -> bool {
     matches!(req.method(), "GET" | "DELETE")
 }
 
-/// How long to wait before attempt number `attempt + 1` (`attempt` attempts have been made),
-/// or `None` to stop and report `failure`. `random` is uniform in [0, 1) (for jitter);
-/// `now_ms` is the current time.
+/// How long to wait before attempt number `attempt + 1` (`attempt` attempts have been made), or
+/// `None` to stop and report `failure` now.
+///
+/// `random` is uniform in [0, 1) (for jitter); `api_now_ms` is the current time on the API's clock
+/// (a 429's `X-Rate-Limit-Reset` is on that clock); `time_left_ms` is what remains of the call's
+/// deadline: a wait that would end after it is not begun, so that the caller gets the failure at
+/// hand (a 429 with its reset time, say) at once rather than a timeout later.
 pub fn delay_before_retry(
     req: &Request,
     failure: &Failure,
     attempt: u32,
     retries: u32,
     random: f64,
-    now_ms: f64,
+    api_now_ms: f64,
+    time_left_ms: f64,
 ) -> Option<f64> {
-    if attempt > retries || !is_repeatable(req) {
+    if attempt > retries {
         return None;
     }
-    let backoff = BASE_DELAY_MS * num::powi(2.0, attempt.saturating_sub(1).min(16) as i32);
+    let backoff = BASE_DELAY_MS * 2f64.powi(attempt.saturating_sub(1).min(16) as i32);
     let jittered = backoff * (0.5 + random.clamp(0.0, 1.0) / 2.0);
     let delay = match failure {
+        // Not processed: safe to send again whatever the method, once the limit has reset.
         Failure::Status {
             status: 429,
             rate_limit,
             ..
-        } => {
-            let reset_ms = rate_limit
-                .and_then(|r| r.reset)
-                .map(|reset| reset * 1000.0 - now_ms);
-            reset_ms.map_or(jittered, |wait| wait.max(0.0) + jittered / 4.0)
-        }
+        } => match rate_limit.and_then(|r| r.reset) {
+            Some(reset) => (reset * 1000.0 - api_now_ms).max(0.0) + jittered / 4.0,
+            None => jittered,
+        },
         Failure::Status {
             status: 500 | 502 | 503 | 504,
             ..
         }
-        | Failure::Network { .. } => jittered,
+        | Failure::Network { .. }
+            if is_repeatable(req) =>
+        {
+            jittered.min(MAX_BACKOFF_MS)
+        }
         _ => return None,
     };
-    Some(delay.min(MAX_DELAY_MS))
+    (delay < time_left_ms).then_some(delay)
 }
 
 /// Whether a failure leaves it unknown whether the server acted on the request.
@@ -79,8 +87,11 @@ pub fn counts_as_deleted(req: &Request, status: u16, earlier_unknown: bool) -> b
 mod tests {
     use super::*;
     use crate::core::error::RateLimit;
-    use crate::core::request::{Config, Create, Update};
+    use crate::core::options::{Create, Update};
+    use crate::core::request::Config;
     use crate::core::url::Origin;
+
+    const FOREVER: f64 = f64::INFINITY;
 
     fn config() -> Config {
         Config {
@@ -98,33 +109,66 @@ mod tests {
         }
     }
 
+    fn limited(reset: f64) -> Failure {
+        Failure::Status {
+            status: 429,
+            body: String::new(),
+            rate_limit: Some(RateLimit {
+                limit: Some(100.0),
+                interval: Some(60.0),
+                reset: Some(reset),
+            }),
+        }
+    }
+
+    fn network() -> Failure {
+        Failure::Network {
+            detail: "reset".into(),
+        }
+    }
+
+    fn writes() -> [Request; 2] {
+        let c = config();
+        let create = c
+            .create(&Create {
+                scopes: Some(vec!["a:b".into()]),
+                ..Default::default()
+            })
+            .unwrap();
+        let update = c
+            .update(&Update {
+                authorization_id: Some("id".into()),
+                note: Some("n".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        [create, update]
+    }
+
     #[test]
     fn retries_safe_requests_on_server_and_network_errors_with_growing_backoff() {
         let get = config().list_scopes(&None).unwrap();
-        let d1 = delay_before_retry(&get, &status(503), 1, 2, 0.0, 0.0).unwrap();
-        let d2 = delay_before_retry(&get, &status(502), 2, 2, 0.0, 0.0).unwrap();
+        let d1 = delay_before_retry(&get, &status(503), 1, 2, 0.0, 0.0, FOREVER).unwrap();
+        let d2 = delay_before_retry(&get, &status(502), 2, 2, 0.0, 0.0, FOREVER).unwrap();
         assert_eq!((d1, d2), (100.0, 200.0));
         assert_eq!(
-            delay_before_retry(&get, &status(500), 1, 2, 1.0, 0.0),
+            delay_before_retry(&get, &status(500), 1, 2, 1.0, 0.0, FOREVER),
             Some(200.0)
         );
-        let network = Failure::Network {
-            detail: "reset".into(),
-        };
-        assert!(delay_before_retry(&get, &network, 1, 2, 0.5, 0.0).is_some());
+        assert!(delay_before_retry(&get, &network(), 1, 2, 0.5, 0.0, FOREVER).is_some());
         assert_eq!(
-            delay_before_retry(&get, &status(503), 3, 2, 0.0, 0.0),
+            delay_before_retry(&get, &status(503), 3, 2, 0.0, 0.0, FOREVER),
             None,
             "bounded in count"
         );
         assert_eq!(
-            delay_before_retry(&get, &status(503), 1, 0, 0.0, 0.0),
+            delay_before_retry(&get, &status(503), 1, 0, 0.0, 0.0, FOREVER),
             None,
             "retries: 0"
         );
         assert_eq!(
-            delay_before_retry(&get, &status(503), 40, 100, 1.0, 0.0),
-            Some(MAX_DELAY_MS)
+            delay_before_retry(&get, &status(503), 40, 100, 1.0, 0.0, FOREVER),
+            Some(MAX_BACKOFF_MS)
         );
     }
 
@@ -141,73 +185,80 @@ mod tests {
             Failure::Timeout { ms: 1.0 },
             Failure::Decode { status: 200 },
         ] {
-            assert_eq!(delay_before_retry(&get, &f, 1, 5, 0.5, 0.0), None, "{f:?}");
+            assert_eq!(
+                delay_before_retry(&get, &f, 1, 5, 0.5, 0.0, FOREVER),
+                None,
+                "{f:?}"
+            );
         }
     }
 
     #[test]
-    fn never_repeats_creates_or_updates() {
-        let c = config();
-        let create = c
-            .create(&Create {
-                scopes: Some(vec!["a:b".into()]),
-                ..Default::default()
-            })
-            .unwrap();
-        let update = c
-            .update(&Update {
-                authorization_id: Some("id".into()),
-                note: Some("n".into()),
-                ..Default::default()
-            })
-            .unwrap();
-        for req in [create, update] {
+    fn never_repeats_creates_or_updates_after_server_or_network_errors() {
+        for req in writes() {
             assert!(!is_repeatable(&req));
-            assert_eq!(delay_before_retry(&req, &status(503), 1, 5, 0.0, 0.0), None);
             assert_eq!(
-                delay_before_retry(
-                    &req,
-                    &Failure::Network {
-                        detail: String::new()
-                    },
-                    1,
-                    5,
-                    0.0,
-                    0.0
-                ),
+                delay_before_retry(&req, &status(503), 1, 5, 0.0, 0.0, FOREVER),
+                None
+            );
+            assert_eq!(
+                delay_before_retry(&req, &network(), 1, 5, 0.0, 0.0, FOREVER),
                 None
             );
         }
-        assert!(is_repeatable(&c.delete(&None, &Some("id".into())).unwrap()));
+        assert!(is_repeatable(
+            &config().delete(&None, &Some("id".into())).unwrap()
+        ));
     }
 
     #[test]
-    fn waits_for_the_rate_limit_reset_capped() {
+    fn a_429_is_retried_on_every_method_after_the_reset() {
         let get = config().list_scopes(&None).unwrap();
-        let limited = |reset| Failure::Status {
-            status: 429,
-            body: String::new(),
-            rate_limit: Some(RateLimit {
-                limit: Some(100.0),
-                interval: Some(60.0),
-                reset: Some(reset),
-            }),
-        };
+        for req in writes().iter().chain([&get]) {
+            assert_eq!(
+                delay_before_retry(req, &limited(1003.0), 1, 2, 0.0, 1_000_000.0, FOREVER),
+                Some(3025.0)
+            );
+        }
         assert_eq!(
-            delay_before_retry(&get, &limited(1003.0), 1, 2, 0.0, 1_000_000.0),
-            Some(3025.0)
+            delay_before_retry(&get, &limited(999.0), 1, 2, 0.0, 1_000_000.0, FOREVER),
+            Some(25.0),
+            "a reset already past: at once"
+        );
+        // A reset a minute away is waited for in full when the deadline allows it.
+        assert_eq!(
+            delay_before_retry(&get, &limited(1060.0), 1, 2, 0.0, 1_000_000.0, FOREVER),
+            Some(60_025.0)
         );
         assert_eq!(
-            delay_before_retry(&get, &limited(999.0), 1, 2, 0.0, 1_000_000.0),
-            Some(25.0)
+            delay_before_retry(&get, &status(429), 1, 2, 0.0, 0.0, FOREVER),
+            Some(100.0),
+            "no reset header: backoff"
         );
         assert_eq!(
-            delay_before_retry(&get, &limited(5000.0), 1, 2, 0.0, 1_000_000.0),
-            Some(MAX_DELAY_MS)
+            delay_before_retry(&get, &limited(1003.0), 3, 2, 0.0, 1_000_000.0, FOREVER),
+            None,
+            "bounded in count"
         );
+    }
+
+    #[test]
+    fn a_wait_beyond_the_deadline_is_not_begun() {
+        let get = config().list_scopes(&None).unwrap();
+        let [create, _] = writes();
+        for req in [&get, &create] {
+            assert_eq!(
+                delay_before_retry(req, &limited(1002.0), 1, 2, 0.0, 1_000_000.0, 1000.0),
+                None,
+                "the 429 is reported at once"
+            );
+            assert!(
+                delay_before_retry(req, &limited(1002.0), 1, 2, 0.0, 1_000_000.0, 2100.0).is_some()
+            );
+        }
         assert_eq!(
-            delay_before_retry(&get, &status(429), 1, 2, 0.0, 0.0),
-            Some(100.0)
+            delay_before_retry(&get, &status(503), 1, 2, 0.0, 0.0, 50.0),
+            None
         );
     }
 
@@ -223,12 +274,8 @@ mod tests {
             404,
             true
         ));
-        assert!(
-            outcome_unknown(&status(502))
-                && outcome_unknown(&Failure::Network {
-                    detail: String::new()
-                })
-        );
+        assert!(outcome_unknown(&status(502)) && outcome_unknown(&network()));
         assert!(!outcome_unknown(&status(404)));
+        assert!(!outcome_unknown(&limited(0.0)));
     }
 }

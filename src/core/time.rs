@@ -3,9 +3,6 @@
 //! The API wants temporary-token expiry times as ISO 8601 in UTC (`2026-11-27T19:30:00.000Z`);
 //! `Date.prototype.toISOString` writes the same form.
 
-use super::text::push_int;
-use crate::prelude::*;
-
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
 fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
@@ -36,22 +33,13 @@ const MS_PER_DAY: i64 = 86_400_000;
 pub fn format_utc(ms: i64) -> String {
     let (year, month, day) = civil_from_days(ms.div_euclid(MS_PER_DAY));
     let in_day = ms.rem_euclid(MS_PER_DAY);
-    let mut out = String::with_capacity(24);
-    let fields = [
-        (year, 4, ""),
-        (month, 2, "-"),
-        (day, 2, "-"),
-        (in_day / 3_600_000, 2, "T"),
-        (in_day / 60_000 % 60, 2, ":"),
-        (in_day / 1000 % 60, 2, ":"),
-        (in_day % 1000, 3, "."),
-    ];
-    for (value, width, before) in fields {
-        out.push_str(before);
-        push_int(&mut out, value, width);
-    }
-    out.push('Z');
-    out
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        in_day / 3_600_000,
+        in_day / 60_000 % 60,
+        in_day / 1000 % 60,
+        in_day % 1000
+    )
 }
 
 /// Parses an RFC 3339 date-time (`2026-11-27T19:30:00Z`, `…T19:30:00.5+01:00`; a space or a
@@ -139,6 +127,39 @@ pub fn parse_rfc3339(text: &str) -> Option<i64> {
     Some(days * MS_PER_DAY + ((hour * 60 + minute - offset_minutes) * 60 + second) * 1000 + millis)
 }
 
+/// The API's clock as the client knows it, from the `Date` header of the latest response.
+///
+/// `Date` has whole seconds, and the API wrote it before the response travelled back, so the
+/// API's time at receipt is at least the header's: the estimate here is a lower bound of the API's
+/// time, never ahead of it. A temporary token's expiry counted from it can therefore never be
+/// "more than one hour in the future" for the API, and lives its full length within a second or
+/// two.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ApiClock {
+    offset_ms: Option<f64>,
+}
+
+impl ApiClock {
+    /// A response whose `Date` header says `date_ms` arrived at `local_ms` (both milliseconds
+    /// since the epoch, the latter on the client's clock).
+    pub fn observe(&mut self, date_ms: f64, local_ms: f64) {
+        if date_ms.is_finite() && local_ms.is_finite() {
+            self.offset_ms = Some(date_ms - local_ms);
+        }
+    }
+
+    /// Whether a response has told the API's time yet.
+    pub fn known(&self) -> bool {
+        self.offset_ms.is_some()
+    }
+
+    /// The API's time when the client's clock says `local_ms` (the client's own time until a
+    /// response has told the API's).
+    pub fn now(&self, local_ms: f64) -> f64 {
+        local_ms + self.offset_ms.unwrap_or(0.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,6 +217,29 @@ mod tests {
         ] {
             assert_eq!(parse_rfc3339(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn the_api_clock_is_a_lower_bound_of_the_apis_time() {
+        let mut clock = ApiClock::default();
+        assert!(!clock.known());
+        assert_eq!(clock.now(5_000.0), 5_000.0);
+        // The API is 20.7 s behind; its Date header (whole seconds) was written 30 ms before receipt.
+        let local: f64 = 1_790_000_000_000.0;
+        let api = local - 20_700.0;
+        let header = ((api - 30.0) / 1000.0).floor() * 1000.0;
+        clock.observe(header, local);
+        assert!(clock.known());
+        let later = local + 12_345.0;
+        let estimate = clock.now(later);
+        let truth = api + 12_345.0;
+        assert!(
+            estimate <= truth && truth - estimate < 1_100.0,
+            "{}",
+            truth - estimate
+        );
+        clock.observe(f64::NAN, local);
+        assert_eq!(clock.now(later), estimate, "nonsense is ignored");
     }
 
     #[test]

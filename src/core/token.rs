@@ -1,13 +1,15 @@
 //! Mapbox access tokens, read offline: `pk|sk|tk.<base64url JSON payload>.<signature>`.
 //!
-//! Also the public/secret scope rule that decides whether a new token is `pk` or `sk`, and the
-//! redaction that keeps token strings out of every message this library produces.
+//! Also finding every token in a text (a leak scan), the public/secret scope rule that decides
+//! whether a new token is `pk` or `sk`, and the redaction that keeps token strings out of every
+//! message this library produces.
+
+use base64::alphabet;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use base64::Engine;
+use serde_json::Value;
 
 use super::error::Error;
-use super::json::{self, Value};
-use super::num;
-use super::text::{cat, find, replace_all};
-use crate::prelude::*;
 
 /// The scopes a public (`pk`) token may hold. A token created with any other scope is secret (`sk`).
 pub const PUBLIC_SCOPES: [&str; 5] = [
@@ -39,11 +41,11 @@ impl Usage {
         }
     }
 
-    fn from_prefix(prefix: &str) -> Option<Usage> {
+    fn from_prefix(prefix: &[u8]) -> Option<Usage> {
         match prefix {
-            "pk" => Some(Usage::Public),
-            "sk" => Some(Usage::Secret),
-            "tk" => Some(Usage::Temporary),
+            b"pk" => Some(Usage::Public),
+            b"sk" => Some(Usage::Secret),
+            b"tk" => Some(Usage::Temporary),
             _ => None,
         }
     }
@@ -77,42 +79,90 @@ pub fn usage_for_scopes<S: AsRef<str>>(scopes: &[S]) -> Usage {
     }
 }
 
-/// Decodes base64 in either alphabet (`-_` or `+/`), with or without `=` padding.
+/// Base64 without padding (it is stripped first) and, like most decoders, tolerant of non-zero
+/// bits after the last byte.
+const fn lenient(alphabet: &alphabet::Alphabet) -> GeneralPurpose {
+    GeneralPurpose::new(
+        alphabet,
+        GeneralPurposeConfig::new()
+            .with_decode_padding_mode(DecodePaddingMode::RequireNone)
+            .with_decode_allow_trailing_bits(true),
+    )
+}
+const URL_SAFE: GeneralPurpose = lenient(&alphabet::URL_SAFE);
+const STANDARD: GeneralPurpose = lenient(&alphabet::STANDARD);
+
+/// Decodes a payload in the base64url alphabet (`-_`), or the standard one (`+/`) that some tools
+/// produce, with or without `=` padding (token payloads come both ways; up to two `=` are
+/// accepted, whether needed or not).
 pub fn decode_base64url(text: &str) -> Option<Vec<u8>> {
-    let trimmed = text.trim_end_matches('=');
-    if text.len() - trimmed.len() > 2 || trimmed.len() % 4 == 1 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(trimmed.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for c in trimmed.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'-' | b'+' => 62,
-            b'_' | b'/' => 63,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
+    let unpadded = text
+        .strip_suffix("==")
+        .or_else(|| text.strip_suffix('='))
+        .unwrap_or(text);
+    URL_SAFE
+        .decode(unpadded)
+        .or_else(|_| STANDARD.decode(unpadded))
+        .ok()
 }
 
 fn malformed(why: &str) -> Error {
-    Error::invalid(cat(&["The token is malformed: ", why, "."]))
+    Error::invalid(format!("The token is malformed: {why}."))
 }
 
 /// Seconds (as sent in a payload) to milliseconds, for values a `Date` can hold.
 fn seconds_to_ms(v: &Value) -> Option<i64> {
     let s = v.as_f64()?;
-    (s.is_finite() && s.abs() < 8.64e12).then(|| num::round(s * 1000.0) as i64)
+    (s.is_finite() && s.abs() < 8.64e12).then(|| (s * 1000.0).round() as i64)
+}
+
+/// Why a payload is not a token's: the message of [`parse_token`]'s error.
+enum PayloadError {
+    NotBase64,
+    NotUtf8,
+    NotJson,
+    NotObject,
+    NoUser,
+}
+
+impl PayloadError {
+    fn reason(&self) -> &'static str {
+        match self {
+            PayloadError::NotBase64 => "the payload is not base64url",
+            PayloadError::NotUtf8 => "the payload is not UTF-8",
+            PayloadError::NotJson => "the payload is not JSON",
+            PayloadError::NotObject => "the payload is not a JSON object",
+            PayloadError::NoUser => "the payload names no user",
+        }
+    }
+}
+
+/// Reads a payload: base64url JSON naming a user (`u`); the other fields are kept where they have
+/// the expected type and ignored otherwise.
+fn read_payload(usage: Usage, payload: &str) -> Result<TokenInfo, PayloadError> {
+    let bytes = decode_base64url(payload).ok_or(PayloadError::NotBase64)?;
+    let text = String::from_utf8(bytes).map_err(|_| PayloadError::NotUtf8)?;
+    let value: Value = serde_json::from_str(&text).map_err(|_| PayloadError::NotJson)?;
+    let fields = value.as_object().ok_or(PayloadError::NotObject)?;
+    let string = |key: &str| fields.get(key).and_then(Value::as_str).map(str::to_owned);
+    let user = string("u")
+        .filter(|u| !u.is_empty())
+        .ok_or(PayloadError::NoUser)?;
+    let scopes = fields.get("scopes").and_then(|v| {
+        v.as_array()?
+            .iter()
+            .map(|s| s.as_str().map(str::to_owned))
+            .collect()
+    });
+    Ok(TokenInfo {
+        usage,
+        user,
+        authorization: string("a"),
+        expires_ms: fields.get("exp").and_then(seconds_to_ms),
+        created_ms: fields.get("iat").and_then(seconds_to_ms),
+        scopes,
+        client: string("client"),
+    })
 }
 
 /// Reads a token's usage, user, id and (for tk) expiry, scopes and client, without the network.
@@ -124,265 +174,197 @@ pub fn parse_token(token: &str) -> Result<TokenInfo, Error> {
     else {
         return Err(malformed("a token has three parts separated by dots"));
     };
-    let usage = Usage::from_prefix(prefix)
+    let usage = Usage::from_prefix(prefix.as_bytes())
         .ok_or_else(|| malformed("it must start with pk., sk. or tk."))?;
     if signature.is_empty() {
         return Err(malformed("the signature is missing"));
     }
-    let bytes =
-        decode_base64url(payload).ok_or_else(|| malformed("the payload is not base64url"))?;
-    let text = String::from_utf8(bytes).map_err(|_| malformed("the payload is not UTF-8"))?;
-    let value = json::parse(&text).ok_or_else(|| malformed("the payload is not JSON"))?;
-    if !matches!(value, Value::Object(_)) {
-        return Err(malformed("the payload is not a JSON object"));
-    }
-    let user = value
-        .get("u")
-        .and_then(Value::as_str)
-        .filter(|u| !u.is_empty())
-        .ok_or_else(|| malformed("the payload names no user"))?
-        .to_owned();
-    let string = |key| value.get(key).and_then(Value::as_str).map(str::to_owned);
-    Ok(TokenInfo {
-        usage,
-        user,
-        authorization: string("a"),
-        expires_ms: value.get("exp").and_then(seconds_to_ms),
-        created_ms: value.get("iat").and_then(seconds_to_ms),
-        scopes: value.get("scopes").and_then(Value::as_str_array),
-        client: string("client"),
-    })
+    read_payload(usage, payload).map_err(|e| malformed(e.reason()))
 }
 
 /// True when `s` has the shape of a token string: `pk.`, `sk.` or `tk.` then base64url, a dot, and more.
 pub fn looks_like_token(s: &str) -> bool {
-    find_token(s, 0).is_some_and(|(start, _)| start == 0)
+    token_shape_at(s.as_bytes(), 0).is_some()
 }
 
+/// A character of a token's payload or signature (base64url, and `=` padding).
 fn is_token_char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'='
 }
 
-/// The byte range of the first token-shaped run in `s` at or after `from`.
-fn find_token(s: &str, from: usize) -> Option<(usize, usize)> {
-    let b = s.as_bytes();
-    let mut i = from;
-    while i + 3 <= b.len() {
-        let prefix = &b[i..i + 3];
-        let boundary =
-            i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'-' || b[i - 1] == b'_');
-        if boundary && matches!(prefix, b"pk." | b"sk." | b"tk.") {
-            let mut j = i + 3;
-            let payload_start = j;
-            while j < b.len() && is_token_char(b[j]) {
-                j += 1;
-            }
-            if j > payload_start && b.get(j) == Some(&b'.') {
-                let sig_start = j + 1;
-                let mut k = sig_start;
-                while k < b.len() && is_token_char(b[k]) {
-                    k += 1;
-                }
-                if k > sig_start {
-                    return Some((i, k));
-                }
+/// The end of the run of token characters starting at `from`.
+fn token_run_end(b: &[u8], from: usize) -> usize {
+    b.get(from..)
+        .and_then(|rest| rest.iter().position(|&c| !is_token_char(c)))
+        .map_or(b.len(), |n| from + n)
+}
+
+/// A token's parts, as byte ranges of the text it was found in.
+struct Shape {
+    /// Where the payload ends (the dot before the signature).
+    payload_end: usize,
+    /// Where the signature ends: the end of the token.
+    end: usize,
+}
+
+/// The token-shaped run starting at `start` (`pk.`/`sk.`/`tk.`, a payload, a dot, a signature),
+/// if there is one; `start` must be at a word boundary, which the caller checks.
+fn token_shape_at(b: &[u8], start: usize) -> Option<Shape> {
+    let prefix = b.get(start..start + 3)?;
+    if !matches!(prefix, b"pk." | b"sk." | b"tk.") {
+        return None;
+    }
+    let payload_end = token_run_end(b, start + 3);
+    if payload_end == start + 3 || b.get(payload_end) != Some(&b'.') {
+        return None;
+    }
+    let end = token_run_end(b, payload_end + 1);
+    (end > payload_end + 1).then_some(Shape { payload_end, end })
+}
+
+/// Whether a token may start at `i`: not in the middle of a word or of another token.
+fn at_boundary(b: &[u8], i: usize) -> bool {
+    i == 0
+        || !b
+            .get(i - 1)
+            .is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+}
+
+/// The start of every `pk.`/`sk.`/`tk.` at a word boundary in `b`, from `from` on, in order.
+fn prefix_positions(b: &[u8], mut from: usize) -> impl Iterator<Item = usize> + '_ {
+    std::iter::from_fn(move || {
+        while from + 3 <= b.len() {
+            // Dots are rare in most text: find the next one, then look at what precedes it.
+            let dot = from + 2 + b.get(from + 2..)?.iter().position(|&c| c == b'.')?;
+            let start = dot - 2;
+            from = dot + 1;
+            if Usage::from_prefix(&b[start..dot]).is_some() && at_boundary(b, start) {
+                return Some(start);
             }
         }
-        i += 1;
+        None
+    })
+}
+
+/// Longest payload considered: real ones are a few hundred bytes; a longer base64 run is not a
+/// token, and decoding it would only cost time.
+const MAX_PAYLOAD_BYTES: usize = 16 * 1024;
+
+/// How [`find_tokens`] counts positions: bytes (for a file's contents) or UTF-16 code units (for
+/// a JavaScript string, whose indices count those).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Units {
+    /// Byte offsets.
+    Bytes,
+    /// UTF-16 code units of the UTF-8 text.
+    Utf16,
+}
+
+impl Units {
+    /// How many units the byte `b` adds: in UTF-16, every UTF-8 sequence's leading byte counts one
+    /// unit, and a four-byte sequence (a surrogate pair) one more.
+    fn of(self, b: u8) -> usize {
+        match self {
+            Units::Bytes => 1,
+            Units::Utf16 => usize::from(b & 0xC0 != 0x80) + usize::from(b >= 0xF0),
+        }
     }
-    None
+}
+
+/// A token found in a text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    /// The token string.
+    pub token: String,
+    /// What its payload says.
+    pub info: TokenInfo,
+    /// Where it starts, in the chosen units.
+    pub index: usize,
+    /// Its line, 1-based.
+    pub line: usize,
+    /// Its column, 1-based, in the chosen units.
+    pub column: usize,
+}
+
+/// Every Mapbox token in `text`, in order: `pk.`/`sk.`/`tk.` at a word boundary, a base64url
+/// payload that decodes to a JSON object naming a user, a dot and a signature. Look-alikes
+/// (`pk.notatoken`, a payload that is not such JSON, no signature) are skipped. Runs in time
+/// linear in the text; `text` need not be UTF-8 (a file may be anything).
+pub fn find_tokens(text: &[u8], units: Units) -> Vec<Found> {
+    let mut found = Vec::new();
+    // Position counting, advanced only as far as the last token found.
+    let (mut counted, mut index, mut line, mut line_start) = (0, 0, 1, 0);
+    let mut from = 0;
+    while let Some(start) = prefix_positions(text, from).next() {
+        from = start + 3;
+        let Some(shape) = token_shape_at(text, start) else {
+            continue;
+        };
+        let payload = &text[start + 3..shape.payload_end];
+        let info = std::str::from_utf8(payload)
+            .ok()
+            .filter(|p| p.len() <= MAX_PAYLOAD_BYTES)
+            .zip(Usage::from_prefix(&text[start..start + 2]))
+            .and_then(|(p, usage)| read_payload(usage, p).ok());
+        let Some(info) = info else {
+            continue;
+        };
+        for &b in &text[counted..start] {
+            index += units.of(b);
+            if b == b'\n' {
+                line += 1;
+                line_start = index;
+            }
+        }
+        counted = start;
+        found.push(Found {
+            // Token characters are ASCII.
+            token: String::from_utf8_lossy(&text[start..shape.end]).into_owned(),
+            info,
+            index,
+            line,
+            column: index - line_start + 1,
+        });
+        from = shape.end;
+    }
+    found
+}
+
+/// How many characters of a token [`redacted`] keeps: the prefix and the start of the payload,
+/// which says nothing secret (every payload begins with `{"u":"` and the username).
+const SHOWN_CHARS: usize = 14;
+
+/// A token shortened for display: its first characters and an ellipsis (`sk.eyJ1IjoiZGV…`).
+pub fn redacted(token: &str) -> String {
+    let shown: String = token.chars().take(SHOWN_CHARS).collect();
+    format!("{shown}…")
 }
 
 /// Replaces every token-shaped run in `text`, and every occurrence of each of `secrets`, with
 /// `[redacted]`, so that no message, URL or log line carries a token.
 pub fn redact(text: &str, secrets: &[&str]) -> String {
     // Secrets first: removing one can put a token-shaped run on a word boundary.
-    let mut text = alloc::borrow::Cow::Borrowed(text);
+    let mut text = text.to_owned();
     for secret in secrets.iter().filter(|s| s.len() >= 8) {
-        if find(&text, secret).is_some() {
-            text = replace_all(&text, secret, "[redacted]").into();
-        }
+        text = text.replace(secret, "[redacted]");
     }
+    let b = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut pos = 0;
-    while let Some((start, end)) = find_token(&text, pos) {
-        // Token runs are ASCII: their ends are char boundaries.
-        out.push_str(text.get(pos..start + 3).unwrap_or_default());
-        out.push_str("[redacted]");
-        pos = end;
+    for start in prefix_positions(b, 0) {
+        if start < pos {
+            continue;
+        }
+        if let Some(shape) = token_shape_at(b, start) {
+            // Token runs are ASCII: their ends are character boundaries.
+            out.push_str(text.get(pos..start + 3).unwrap_or_default());
+            out.push_str("[redacted]");
+            pos = shape.end;
+        }
     }
     out.push_str(text.get(pos..).unwrap_or_default());
     out
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const DOC_PK: &str =
-        "pk.eyJ1Ijoic2NvdGhpcyIsImEiOiJjaWp1Y2ltYmUwMDBicmJrdDQ4ZDBkaGN4In0.sbihZCZJ56-fsFNKHXF8YQ";
-    const DOC_TK: &str = "tk.eyJ1IjoibWFwYm94IiwiZXhwIjoxNDczOTY3NjczLCJpYXQiOjE0NzM5Njc2NDMsInNjb3BlcyI6WyJzdHlsZXM6cmVhZCIsImZvbnRzOnJlYWQiXSwiY2xpZW50IjoiYXBpIn0.ZepsWvpjTMlpePE4IQBs0g";
-
-    fn token(prefix: &str, payload: &str) -> String {
-        format!("{prefix}.{}.sig", encode(payload.as_bytes()))
-    }
-
-    fn encode(bytes: &[u8]) -> String {
-        const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-        let mut out = String::new();
-        for chunk in bytes.chunks(3) {
-            let n = chunk.iter().fold(0u32, |acc, b| acc << 8 | u32::from(*b))
-                << (8 * (3 - chunk.len()));
-            for i in 0..=chunk.len() {
-                out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
-            }
-        }
-        out
-    }
-
-    #[test]
-    fn parses_the_documented_public_token() {
-        let info = parse_token(DOC_PK).unwrap();
-        assert_eq!(info.usage, Usage::Public);
-        assert_eq!(info.user, "scothis");
-        assert_eq!(
-            info.authorization.as_deref(),
-            Some("cijucimbe000brbkt48d0dhcx")
-        );
-        assert_eq!(info.expires_ms, None);
-    }
-
-    #[test]
-    fn parses_the_documented_temporary_token() {
-        let info = parse_token(DOC_TK).unwrap();
-        assert_eq!(info.usage, Usage::Temporary);
-        assert_eq!(info.user, "mapbox");
-        assert_eq!(info.authorization, None);
-        assert_eq!(info.expires_ms, Some(1_473_967_673_000));
-        assert_eq!(info.created_ms, Some(1_473_967_643_000));
-        assert_eq!(
-            info.scopes,
-            Some(vec!["styles:read".into(), "fonts:read".into()])
-        );
-        assert_eq!(info.client.as_deref(), Some("api"));
-    }
-
-    #[test]
-    fn decodes_base64url_characters_and_optional_padding() {
-        // "?>?" encodes to "Pz4/" in standard base64 and "Pz4_" in base64url.
-        assert_eq!(decode_base64url("Pz4_").unwrap(), b"?>?");
-        assert_eq!(decode_base64url("Pz4/").unwrap(), b"?>?");
-        assert_eq!(decode_base64url("-_8").unwrap(), [0xfb, 0xff]);
-        assert_eq!(decode_base64url("YQ").unwrap(), b"a");
-        assert_eq!(decode_base64url("YQ==").unwrap(), b"a");
-        assert_eq!(decode_base64url("YWI=").unwrap(), b"ab");
-        assert_eq!(decode_base64url("YWJj").unwrap(), b"abc");
-        assert_eq!(decode_base64url("Y"), None);
-        assert_eq!(decode_base64url("YQ==="), None);
-        assert_eq!(decode_base64url("Y!=="), None);
-        // A payload whose encoding contains '-' and '_' (the case @mapbox/parse-mapbox-token rejects).
-        let t = token("sk", r#"{"u":"ü>?~","a":"id"}"#);
-        assert!(t.contains('_') || t.contains('-'), "{t}");
-        assert_eq!(parse_token(&t).unwrap().user, "ü>?~");
-        let padded = format!("sk.{}==.sig", encode(br#"{"u":"a"}"#));
-        assert_eq!(parse_token(&padded).unwrap().user, "a");
-    }
-
-    #[test]
-    fn refuses_malformed_tokens_with_a_reason_and_without_echoing_them() {
-        for bad in [
-            "",
-            "pk",
-            "pk.",
-            "pk..",
-            "pk.abc",
-            "xx.eyJ1IjoiYSJ9.sig",
-            "pk.eyJ1IjoiYSJ9.",
-            "pk.eyJ1IjoiYSJ9.sig.extra",
-            "pk.!!!!.sig",
-            "pk.eyJ1Ijoi.sig",
-        ] {
-            let err = parse_token(bad).unwrap_err();
-            assert_eq!(
-                err.kind,
-                super::super::error::ErrorKind::InvalidInput,
-                "{bad:?}"
-            );
-            assert!(
-                err.message.starts_with("The token is malformed"),
-                "{}",
-                err.message
-            );
-            if bad.len() > 3 {
-                assert!(!err.message.contains(bad), "{}", err.message);
-            }
-        }
-        assert!(parse_token(&token("pk", "[1]")).is_err());
-        assert!(parse_token(&token("pk", r#"{"a":"x"}"#)).is_err());
-        assert!(parse_token(&token("pk", r#"{"u":""}"#)).is_err());
-        assert!(parse_token(&token("pk", r#"{"u":7}"#)).is_err());
-        let invalid_utf8 = format!("pk.{}.sig", encode(&[0xff, 0xfe]));
-        assert!(parse_token(&invalid_utf8).is_err());
-    }
-
-    #[test]
-    fn ignores_payload_fields_of_the_wrong_type() {
-        let info = parse_token(&token(
-            "tk",
-            r#"{"u":"a","exp":"soon","scopes":[1],"client":2,"a":3}"#,
-        ))
-        .unwrap();
-        assert_eq!(
-            (
-                info.expires_ms,
-                info.scopes,
-                info.client,
-                info.authorization
-            ),
-            (None, None, None, None)
-        );
-    }
-
-    #[test]
-    fn decides_public_or_secret_from_scopes() {
-        assert_eq!(
-            usage_for_scopes(&["styles:read", "datasets:read"]),
-            Usage::Public
-        );
-        assert_eq!(usage_for_scopes(&PUBLIC_SCOPES), Usage::Public);
-        assert_eq!(
-            usage_for_scopes(&["styles:read", "styles:write"]),
-            Usage::Secret
-        );
-        assert_eq!(usage_for_scopes(&["tokens:read"]), Usage::Secret);
-        assert_eq!(usage_for_scopes::<&str>(&[]), Usage::Public);
-    }
-
-    #[test]
-    fn recognises_token_shapes() {
-        assert!(looks_like_token(DOC_PK));
-        assert!(looks_like_token("sk.abc.def"));
-        assert!(!looks_like_token("cijucimbe000brbkt48d0dhcx"));
-        assert!(!looks_like_token("pk."));
-        assert!(!looks_like_token("xpk.abc.def"));
-    }
-
-    #[test]
-    fn redacts_tokens_anywhere_in_text() {
-        let text = format!("GET https://x/?access_token={DOC_PK}&a=1 and ({DOC_TK}) end");
-        let r = redact(&text, &[]);
-        assert_eq!(
-            r,
-            "GET https://x/?access_token=pk.[redacted]&a=1 and (tk.[redacted]) end"
-        );
-        assert_eq!(
-            redact("no tokens, pk. here; sk.x", &[]),
-            "no tokens, pk. here; sk.x"
-        );
-        assert_eq!(
-            redact("secret abcdefgh123 here", &["abcdefgh123"]),
-            "secret [redacted] here"
-        );
-        assert_eq!(redact("short ab", &["ab"]), "short ab");
-    }
-}
+mod tests;

@@ -1,8 +1,8 @@
 //! URL pieces: the API origin, percent-encoding, query strings and `Link` headers.
 
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
 use super::error::Error;
-use super::text::{cat, find};
-use crate::prelude::*;
 
 /// A validated API origin such as `https://api.mapbox.com`: scheme, host and port, nothing more.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,15 +28,15 @@ fn is_loopback_host(host: &str) -> bool {
 /// `scheme://host[:port]`.
 fn origin_text(scheme: String, host: &str, port: &str) -> String {
     if port.is_empty() {
-        cat(&[&scheme, "://", host])
+        format!("{scheme}://{host}")
     } else {
-        cat(&[&scheme, "://", host, ":", port])
+        format!("{scheme}://{host}:{port}")
     }
 }
 
 /// Splits `scheme://authority` off `url`, returning (scheme, host, port or "", rest).
 fn split_origin(url: &str) -> Option<(String, String, &str, &str)> {
-    let colon = find(url, "://")?;
+    let colon = url.find("://")?;
     let (scheme, after) = (url.get(..colon)?, url.get(colon + 3..)?);
     let end = after.find(['/', '?', '#']).unwrap_or(after.len());
     let (authority, rest) = after.split_at_checked(end)?;
@@ -67,15 +67,8 @@ impl Origin {
     /// is accepted only for loopback hosts (`localhost`, `127.x.x.x`, `[::1]`), such as the
     /// bundled emulator.
     pub fn parse(text: &str) -> Result<Origin, Error> {
-        let bad = |why: &str| {
-            Error::invalid(cat(&[
-                "origin ",
-                why,
-                "; for example \"",
-                DEFAULT_ORIGIN,
-                "\".",
-            ]))
-        };
+        let bad =
+            |why: &str| Error::invalid(format!("origin {why}; for example \"{DEFAULT_ORIGIN}\"."));
         let (scheme, host, port, rest) =
             split_origin(text.trim()).ok_or_else(|| bad("must be an http(s) URL with a host"))?;
         if !(rest.is_empty() || rest == "/") {
@@ -115,48 +108,26 @@ impl Origin {
     }
 }
 
-/// Percent-encodes everything but RFC 3986 unreserved characters, like `encodeURIComponent`
-/// but stricter (`!'()*` are encoded too). Used for path segments and query values.
+/// Every byte but the RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`): stricter than
+/// `encodeURIComponent` (`!'()*` are encoded too). Used for path segments and query values.
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Appends `s` percent-encoded as a path segment or query value.
 pub fn encode_component(out: &mut String, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut run = 0; // where the current run of unreserved characters began
-    for (i, b) in s.bytes().enumerate() {
-        if !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')) {
-            // Each run is copied at once (a token is one long run). A run starts after an
-            // escaped byte and is all ASCII, so its ends are character boundaries.
-            out.push_str(s.get(run..i).unwrap_or_default());
-            out.push('%');
-            out.push(HEX[usize::from(b >> 4)] as char);
-            out.push(HEX[usize::from(b & 15)] as char);
-            run = i + 1;
-        }
-    }
-    out.push_str(s.get(run..).unwrap_or_default());
+    out.extend(utf8_percent_encode(s, COMPONENT));
 }
 
-/// Decodes `%XX` escapes (and `+` as space, as in form-encoded queries). Invalid escapes are kept.
+/// Decodes `%XX` escapes (and `+` as space, as in form-encoded queries). Escapes that do not make
+/// UTF-8 leave the text as it was written.
 pub fn decode_component(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = |c: u8| (c as char).to_digit(16);
-        match b[i] {
-            b'%' if i + 2 < b.len() => match (hex(b[i + 1]), hex(b[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push((h * 16 + l) as u8);
-                    i += 3;
-                    continue;
-                }
-                _ => out.push(b'%'),
-            },
-            b'+' => out.push(b' '),
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    // Escapes that do not make UTF-8 are kept as they were written.
-    String::from_utf8(out).unwrap_or_else(|_| s.to_owned())
+    let spaced = s.replace('+', " ");
+    percent_decode_str(&spaced)
+        .decode_utf8()
+        .map_or_else(|_| s.to_owned(), |decoded| decoded.into_owned())
 }
 
 /// The value of query parameter `name` in `target` (a path with an optional `?query` and `#fragment`).

@@ -1,66 +1,188 @@
-//! The client behind the `Tokens` class: its settings, read from the constructor's options, and
-//! the life of one call (deadline, first fetch, retries, errors). No exports: `mod.rs` has them.
+//! The client behind the `Tokens` class, and the life of a call as one `async fn`
+//! ([`Client::send`]): wait for a slot under the rate limit, start the deadline, fetch, read the
+//! answer, retry what may be retried, and turn what failed into the error the caller sees. The
+//! operations made of several requests build on it: a temporary token on the API's clock, a
+//! page of a listing, and rotation.
 
-use alloc::rc::Rc;
-use core::cell::RefCell;
+use std::cell::RefCell;
 
-use js_sys::{Date, Function, Math, Promise, Reflect};
-use wasm_bindgen::prelude::*;
+use js_sys::{Array, Math, Reflect};
+use serde::Deserialize;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{AbortSignal, Headers};
 
-use super::pages::{self, Pages};
-use super::{options, values};
-use crate::core::error::Error;
-use crate::core::num;
-use crate::core::options::Options;
+use crate::core::error::{Error, RateLimit};
+use crate::core::options::{
+    checked_timeout, AllowedApplication, ClientOptions, Create, CreateTempToken, ListTokens,
+    RateLimitOption, Rotate,
+};
+use crate::core::pacing::Pacer;
 use crate::core::request::{self, Config, Request};
 use crate::core::response::{self, Failure};
 use crate::core::retry;
-use crate::core::text::{cat, int};
+use crate::core::time::ApiClock;
 use crate::core::token;
 use crate::core::url::{Origin, DEFAULT_ORIGIN};
-use crate::local::{Lazy, Local};
-use crate::prelude::*;
-use crate::transport::{self, Deadline, Head, Received, Reply};
+use crate::transport::{self, Answer, Body, Deadline};
 
 /// The timeout of a call when neither the call nor the client sets one.
 const DEFAULT_TIMEOUT_MS: f64 = 30_000.0;
 
-pub(super) struct Client {
-    pub(super) config: Config,
-    timeout_ms: f64,
-    retries: u32,
-    /// The URL of the latest call, and the JavaScript string made of it: most calls of a client
-    /// go to the URL of the one before, and making the string costs a `TextDecoder` run.
-    last_url: RefCell<Option<(String, JsValue)>>,
+/// The limits of one call: its time and the caller's signal.
+#[derive(Clone)]
+pub(crate) struct Limits {
+    pub timeout_ms: f64,
+    pub signal: Option<AbortSignal>,
 }
 
-/// Per-call limits: `timeout` and `signal`.
-#[derive(Clone, Default)]
-pub(super) struct Call {
+/// A successful answer: status, headers and the parsed body (`null` when there is none).
+pub(crate) struct Reply {
+    pub status: u16,
+    pub headers: Headers,
+    pub data: JsValue,
+}
+
+impl Reply {
+    /// A response header's value.
+    pub fn header(&self, name: &str) -> Option<String> {
+        transport::header(&self.headers, name)
+    }
+}
+
+/// What the client knows of the API's clock.
+#[derive(Default)]
+struct Clock {
+    api: ApiClock,
+    /// The headers of the latest answer and when it arrived (system clock): its `Date` is read
+    /// only when the API's time is needed.
+    latest: Option<(Headers, f64)>,
+    /// Whether a request was made only to learn the API's time (once per client at most).
+    asked: bool,
+}
+
+/// The pacer, and whether it has learned the API's figures from a response yet.
+struct Pacing {
+    pacer: Pacer,
+    learned: bool,
+}
+
+pub(crate) struct Client {
+    pub config: Config,
     timeout_ms: f64,
-    signal: Option<JsValue>,
+    retries: u32,
+    pacing: Option<RefCell<Pacing>>,
+    clock: RefCell<Clock>,
+}
+
+/// A rotation that went through.
+pub(crate) struct Rotated {
+    /// The create's answer: the new token, with its token string.
+    pub created: Reply,
+    /// The old token as the listing showed it.
+    pub previous: JsValue,
+    /// Whether the old token was deleted.
+    pub deleted: bool,
+}
+
+/// A rotation that failed; `created` holds the new token when only the delete of the old one
+/// failed, so that its secret is never lost.
+pub(crate) struct RotateFailed {
+    pub error: Error,
+    pub created: Option<JsValue>,
+}
+
+impl From<Error> for RotateFailed {
+    fn from(error: Error) -> Self {
+        RotateFailed {
+            error,
+            created: None,
+        }
+    }
+}
+
+/// The settings a rotation copies from the old token, as the listing shows them.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Listed {
+    #[serde(default)]
+    default: bool,
+    #[serde(default)]
+    scopes: Vec<String>,
+    note: Option<String>,
+    allowed_urls: Option<Vec<String>>,
+    allowed_applications: Option<Vec<AllowedApplication>>,
+    resources: Option<Vec<String>>,
 }
 
 impl Client {
-    /// The limits of one call: its `timeout` (else the client's) and its `signal`.
-    pub(super) fn call(&self, value: &JsValue, o: &Options) -> Result<Call, Error> {
-        Ok(Call {
-            timeout_ms: o.timeout()?.unwrap_or(self.timeout_ms),
-            signal: options::signal(value, o)?,
+    /// A client from the constructor's options; `env` reads an environment variable (Node's
+    /// `process.env`), where the access token may come from.
+    pub fn new(o: ClientOptions, env: impl Fn(&str) -> Option<String>) -> Result<Client, Error> {
+        let access_token = match o.access_token {
+            Some(t) if t.is_empty() => {
+                return Err(Error::invalid("accessToken must be a non-empty string."))
+            }
+            Some(t) => t,
+            None => env("MAPBOX_ACCESS_TOKEN").or_else(|| env("MapboxAccessToken")).ok_or_else(|| {
+                Error::invalid(
+                    "No access token: pass new Tokens({ accessToken }) or, in Node, set MAPBOX_ACCESS_TOKEN \
+                     (or MapboxAccessToken) in the environment.",
+                )
+            })?,
+        };
+        let origin = Origin::parse(o.origin.as_deref().unwrap_or(DEFAULT_ORIGIN))?;
+        let username = match o.username {
+            Some(u) if u.is_empty() => {
+                return Err(Error::invalid("username must be a non-empty string."))
+            }
+            Some(u) => Some(u),
+            None => token::parse_token(&access_token).ok().map(|info| info.user),
+        };
+        let retries = match o.retries {
+            None => retry::DEFAULT_RETRIES,
+            Some(n) if n.fract() == 0.0 && (0.0..=f64::from(retry::MAX_RETRIES)).contains(&n) => {
+                n as u32
+            }
+            Some(_) => {
+                return Err(Error::invalid(format!(
+                    "retries must be a whole number from 0 to {}.",
+                    retry::MAX_RETRIES
+                )))
+            }
+        };
+        let pacer = match o.rate_limit {
+            None => Some(Pacer::tokens_api()),
+            Some(RateLimitOption::Off) => None,
+            Some(RateLimitOption::Pace { limit, interval }) => Some(Pacer::new(limit, interval)?),
+        };
+        Ok(Client {
+            config: Config {
+                origin,
+                access_token,
+                username,
+            },
+            timeout_ms: checked_timeout(o.timeout)?.unwrap_or(DEFAULT_TIMEOUT_MS),
+            retries,
+            pacing: pacer.map(|pacer| {
+                RefCell::new(Pacing {
+                    pacer,
+                    learned: false,
+                })
+            }),
+            clock: RefCell::default(),
         })
     }
 
-    /// `url` as a JavaScript string.
-    fn url_value(&self, url: String) -> JsValue {
-        let mut last = self.last_url.borrow_mut();
-        match &*last {
-            Some((same, value)) if *same == url => value.clone(),
-            _ => {
-                let value = JsValue::from_str(&url);
-                *last = Some((url, value.clone()));
-                value
-            }
-        }
+    /// The limits of a call: its `timeout` (else the client's) and its `signal`.
+    pub fn limits(
+        &self,
+        timeout: Option<f64>,
+        signal: Option<AbortSignal>,
+    ) -> Result<Limits, Error> {
+        Ok(Limits {
+            timeout_ms: checked_timeout(timeout)?.unwrap_or(self.timeout_ms),
+            signal,
+        })
     }
 
     fn fail(&self, req: &Request, failure: Failure) -> Error {
@@ -71,347 +193,288 @@ impl Client {
             &[&self.config.access_token],
         )
     }
-}
 
-/// Where a call's outcome goes: the promise the method returned (settled directly, so that no
-/// chain of promises stands between the network and the caller), or the iterator a page is for.
-enum Settle {
-    Promise { resolve: Function, reject: Function },
-    Page(Rc<RefCell<Pages>>),
-}
-
-impl Settle {
-    fn succeed(self, client: &Client, req: &Request, reply: Reply) {
-        match self {
-            Settle::Promise { resolve, .. } => {
-                let next_start = (req.op == request::Operation::ListTokens).then(|| {
-                    response::next_start(reply.header("link").as_deref(), &client.config.origin)
-                });
-                values::settle(&resolve, &values::response(reply, next_start));
+    /// Sends `req` and reads its answer: the whole life of one call.
+    pub async fn send(&self, req: &Request, limits: &Limits) -> Result<Reply, Error> {
+        let fail = |failure| self.fail(req, failure);
+        let url = req.url(&self.config.origin, &self.config.access_token);
+        let user = limits.signal.as_ref();
+        // Waiting for the rate limit does not count toward the timeout: the deadline starts after.
+        self.pace(user, None).await.map_err(fail)?;
+        let mut deadline = Deadline::start(limits.timeout_ms, user).map_err(fail)?;
+        let mut attempts = 0;
+        // Whether an earlier attempt's outcome is unknown (for a repeated DELETE's 404).
+        let mut outcome_unknown = false;
+        loop {
+            attempts += 1;
+            let sent = transport::exchange(&url, req.method(), req.body.as_deref(), &deadline);
+            let failure = match sent.await.map(|answer| self.read(answer)) {
+                Ok(Ok(reply)) => return Ok(reply),
+                Ok(Err(failure)) | Err(failure) => failure,
+            };
+            if let Failure::Status { status, .. } = failure {
+                if retry::counts_as_deleted(req, status, outcome_unknown) {
+                    return Ok(Reply {
+                        status: 204,
+                        headers: Headers::new().map_err(|_| fail(failure))?,
+                        data: JsValue::NULL,
+                    });
+                }
             }
-            Settle::Page(state) => pages::received(&state, client, req, reply),
-        }
-    }
-
-    fn fail(self, error: Error) {
-        match self {
-            Settle::Promise { reject, .. } => {
-                values::settle(&reject, &values::error(error));
+            outcome_unknown |= retry::outcome_unknown(&failure);
+            let api_now = self.api_now();
+            if let Failure::Status {
+                status: 429,
+                rate_limit: Some(rate_limit),
+                ..
+            } = &failure
+            {
+                self.hold(rate_limit, api_now);
             }
-            Settle::Page(state) => pages::failed(&state, error),
+            let delay = retry::delay_before_retry(
+                req,
+                &failure,
+                attempts,
+                self.retries,
+                Math::random(),
+                api_now,
+                deadline.time_left(),
+            );
+            let Some(ms) = delay else {
+                return Err(fail(failure));
+            };
+            deadline.sleep(ms).await.map_err(fail)?;
+            self.pace(user, Some(&mut deadline)).await.map_err(fail)?;
         }
     }
-}
 
-/// A call in progress. It lives in [`EXCHANGES`] while a promise of it is pending; the JavaScript
-/// side only holds its number, bound into the handlers the promises settle into. Dropping it (when
-/// the call ends) releases everything it holds.
-struct Exchange {
-    client: Rc<Client>,
-    req: Request,
-    deadline: Deadline,
-    url: JsValue,
-    attempt: u32,
-    /// Whether an earlier attempt's outcome is unknown (for a repeated DELETE's 404).
-    unknown: bool,
-    /// The status and headers of the response whose body is being read.
-    head: Option<Head>,
-    settle: Settle,
-}
-
-impl Exchange {
-    /// The call ends with `failure`, as its `MapboxError`.
-    fn give_up(self, failure: Failure) {
-        let error = self.client.fail(&self.req, failure);
-        self.settle.fail(error);
-    }
-}
-
-/// The calls in progress, by number; freed numbers are reused.
-static EXCHANGES: Local<Vec<Option<Exchange>>> = Local(RefCell::new(Vec::new()));
-
-fn park(exchange: Exchange) -> u32 {
-    let mut slots = EXCHANGES.0.borrow_mut();
-    let id = match slots.iter().position(Option::is_none) {
-        Some(free) => {
-            slots[free] = Some(exchange);
-            free
+    /// Turns an answer into a reply, or into the failure a non-2xx status is; learns the API's
+    /// clock and rate limit from it on the way.
+    fn read(&self, answer: Answer) -> Result<Reply, Failure> {
+        let Answer {
+            status,
+            headers,
+            body,
+        } = answer;
+        self.clock.borrow_mut().latest = Some((headers.clone(), transport::wall_clock_ms()));
+        let rate_limit =
+            |headers: &Headers| response::rate_limit(|n| transport::header(headers, n));
+        if let Some(pacing) = &self.pacing {
+            let mut pacing = pacing.borrow_mut();
+            // The figures rarely change: read them until known, then from failures only.
+            if !pacing.learned || !(200..300).contains(&status) {
+                if let Some(told) = rate_limit(&headers) {
+                    pacing.pacer.learn(&told);
+                    pacing.learned = true;
+                }
+            }
         }
-        None => {
-            slots.push(Some(exchange));
-            slots.len() - 1
-        }
-    };
-    id as u32
-}
-
-fn unpark(id: u32) -> Option<Exchange> {
-    EXCHANGES.0.borrow_mut().get_mut(id as usize)?.take()
-}
-
-/// The handlers every call's promises settle into, made once: each is a Rust function taking the
-/// exchange's number (bound per step with `Function.prototype.bind`, which costs far less than a
-/// new closure) and the settled value.
-struct Handlers {
-    response: Handler,
-    fetch_error: Handler,
-    data: Handler,
-    data_error: Handler,
-    error_body: Handler,
-    retry: Handler,
-}
-
-type Step = fn(Exchange, JsValue);
-
-fn handler(step: Step) -> Handler {
-    // Each number is settled once; a handler never throws, so the promises `then` makes of them
-    // always fulfil (with `undefined`) and are left alone.
-    let f = move |id: u32, value: JsValue| {
-        if let Some(exchange) = unpark(id) {
-            step(exchange, value);
-        }
-    };
-    Closure::<dyn Fn(u32, JsValue)>::new(f)
-        .into_js_value()
-        .unchecked_into()
-}
-
-static HANDLERS: Lazy<Handlers> = Lazy::new();
-
-fn handlers() -> &'static Handlers {
-    HANDLERS.get(|| Handlers {
-        response: handler(on_response),
-        fetch_error: handler(on_fetch_error),
-        data: handler(on_data),
-        data_error: handler(on_data_error),
-        error_body: handler(on_error_body),
-        retry: handler(on_retry),
-    })
-}
-
-#[wasm_bindgen]
-extern "C" {
-    /// A promise, seen as something with a `then` that takes plain functions.
-    type Thenable;
-
-    #[wasm_bindgen(method, js_name = then)]
-    fn then_with(this: &Thenable, on_fulfilled: &JsValue, on_rejected: &JsValue) -> Promise;
-
-    /// One of the handlers: a function of an exchange's number and a settled value.
-    type Handler;
-
-    /// `handler.bind(null, id)`, the number passed as a plain number.
-    #[wasm_bindgen(method, js_name = bind)]
-    fn bound(this: &Handler, this_arg: &JsValue, id: u32) -> JsValue;
-}
-
-/// `promise.then(ok, err)`, both bound to the parked `exchange`.
-fn settle_into(promise: &Promise, exchange: Exchange, ok: &Handler, err: &Handler) {
-    let id = park(exchange);
-    let promise: &Thenable = promise.unchecked_ref();
-    let _ = promise.then_with(
-        &ok.bound(&JsValue::NULL, id),
-        &err.bound(&JsValue::NULL, id),
-    );
-}
-
-/// Starts a call whose reply becomes the method's response object: its deadline begins and its
-/// first fetch is in flight when this returns (no microtask turn separates the caller from the
-/// network). The promise resolves to the response or rejects with a `MapboxError`.
-pub(super) fn respond(client: Rc<Client>, req: Request, call: &Call) -> Promise {
-    let mut settle = None;
-    let promise = Promise::new(&mut |resolve, reject| {
-        settle = Some(Settle::Promise { resolve, reject });
-    });
-    if let Some(settle) = settle {
-        start(client, req, call, settle);
+        let data = match body {
+            Body::Empty => JsValue::NULL,
+            Body::Json(data) => data,
+            Body::Text(body) => {
+                return Err(Failure::Status {
+                    status,
+                    rate_limit: rate_limit(&headers),
+                    body,
+                })
+            }
+        };
+        Ok(Reply {
+            status,
+            headers,
+            data,
+        })
     }
-    promise
-}
 
-/// Starts fetching a page of `listAllTokens`; `pages::received` or `pages::failed` gets the outcome.
-pub(super) fn fetch_page(client: Rc<Client>, req: Request, call: &Call, state: Rc<RefCell<Pages>>) {
-    start(client, req, call, Settle::Page(state));
-}
-
-fn start(client: Rc<Client>, req: Request, call: &Call, settle: Settle) {
-    let deadline = match Deadline::start(call.timeout_ms, call.signal.clone()) {
-        Ok(deadline) => deadline,
-        Err(failure) => return settle.fail(client.fail(&req, failure)),
-    };
-    let url = client.url_value(req.url(&client.config.origin, &client.config.access_token));
-    attempt(Exchange {
-        client,
-        req,
-        deadline,
-        url,
-        attempt: 0,
-        unknown: false,
-        head: None,
-        settle,
-    });
-}
-
-/// Sends one attempt of the exchange.
-fn attempt(mut x: Exchange) {
-    x.attempt += 1;
-    match transport::start(&x.url, x.req.method(), x.req.body.as_deref(), &x.deadline) {
-        Ok(fetching) => {
-            let h = handlers();
-            settle_into(&fetching, x, &h.response, &h.fetch_error);
+    /// Waits for a slot under the rate limit (unless pacing is off), or until `user` aborts. The
+    /// wait is added to `deadline`, if the call has one yet.
+    async fn pace(
+        &self,
+        user: Option<&AbortSignal>,
+        deadline: Option<&mut Deadline>,
+    ) -> Result<(), Failure> {
+        let Some(pacing) = &self.pacing else {
+            return Ok(());
+        };
+        let now = transport::monotonic_ms();
+        let wait = pacing.borrow_mut().pacer.reserve(now) - now;
+        if wait <= 0.0 {
+            return Ok(());
         }
-        Err(failure) => failed(x, failure),
-    }
-}
-
-fn on_response(mut x: Exchange, response: JsValue) {
-    let h = handlers();
-    match transport::receive(response) {
-        Ok(Received::Done(reply)) => finished(x, reply),
-        Ok(Received::Json(head, body)) => {
-            x.head = Some(head);
-            settle_into(&body, x, &h.data, &h.data_error);
+        if let Some(deadline) = deadline {
+            deadline.extend(wait)?;
         }
-        Ok(Received::Failed(head, body)) => {
-            x.head = Some(head);
-            settle_into(&body, x, &h.error_body, &h.error_body);
+        transport::sleep(wait, user).await;
+        if user.is_some_and(AbortSignal::aborted) {
+            return Err(Failure::Aborted);
         }
-        Err(failure) => failed(x, failure),
+        Ok(())
     }
-}
 
-fn on_fetch_error(x: Exchange, error: JsValue) {
-    let failure = transport::fetch_failure(&error, &x.deadline);
-    failed(x, failure);
-}
-
-// The body handlers run only after `on_response` stored the head.
-
-fn on_data(x: Exchange, data: JsValue) {
-    with_head(x, |x, head| finished(x, head.reply(data)));
-}
-
-fn on_data_error(x: Exchange, error: JsValue) {
-    with_head(x, |x, head| {
-        let failure = transport::body_failure(&error, &head, &x.deadline);
-        failed(x, failure);
-    });
-}
-
-fn on_error_body(x: Exchange, body: JsValue) {
-    with_head(x, |x, head| {
-        let failure = transport::status_failure(&head, &body, &x.deadline);
-        failed(x, failure);
-    });
-}
-
-/// Runs `then` with the head of the response whose body has been read.
-fn with_head(mut x: Exchange, then: impl FnOnce(Exchange, Head)) {
-    if let Some(head) = x.head.take() {
-        then(x, head);
-    }
-}
-
-fn on_retry(x: Exchange, _: JsValue) {
-    match x.deadline.expired() {
-        Some(stop) => x.give_up(stop),
-        None => attempt(x),
-    }
-}
-
-/// A failed attempt: retried when that is safe and allowed, else the call's `MapboxError`.
-fn failed(mut x: Exchange, failure: Failure) {
-    if let Failure::Status { status, .. } = failure {
-        if retry::counts_as_deleted(&x.req, status, x.unknown) {
-            return finished(x, Reply::deleted());
+    /// After a 429: no request of this client starts before the API's window resets.
+    fn hold(&self, rate_limit: &RateLimit, api_now: f64) {
+        if let (Some(pacing), Some(reset)) = (&self.pacing, rate_limit.reset) {
+            let wait = reset * 1000.0 - api_now;
+            if wait.is_finite() && wait > 0.0 {
+                let until = transport::monotonic_ms() + wait;
+                pacing.borrow_mut().pacer.hold_until(until);
+            }
         }
     }
-    x.unknown |= retry::outcome_unknown(&failure);
-    let delay = retry::delay_before_retry(
-        &x.req,
-        &failure,
-        x.attempt,
-        x.client.retries,
-        Math::random(),
-        Date::now(),
-    );
-    match delay {
-        Some(ms) => {
-            let waiting = transport::sleep(ms, &x.deadline);
-            let retry = &handlers().retry;
-            settle_into(&waiting, x, retry, retry);
-        }
-        None => x.give_up(failure),
+
+    /// What the pacing is doing: limit, interval (s), calls held, and ms until the next starts.
+    pub fn pacing_status(&self) -> Option<(u32, f64, usize, f64)> {
+        let pacing = self.pacing.as_ref()?.borrow();
+        let (held, resumes_in) = pacing.pacer.waiting(transport::monotonic_ms());
+        Some((
+            pacing.pacer.limit(),
+            pacing.pacer.interval_s(),
+            held,
+            resumes_in,
+        ))
     }
-}
 
-/// A successful reply: the call ends (its deadline is dropped with `x`).
-fn finished(x: Exchange, reply: Reply) {
-    let Exchange {
-        client,
-        req,
-        settle,
-        ..
-    } = x;
-    settle.succeed(&client, &req, reply);
-}
+    /// The API's time as well as the client knows it (see [`ApiClock`]).
+    fn api_now(&self) -> f64 {
+        let mut clock = self.clock.borrow_mut();
+        if let Some((headers, received)) = clock.latest.take() {
+            if let Some(date) = transport::header(&headers, "date") {
+                clock.api.observe(js_sys::Date::parse(&date), received);
+            }
+        }
+        clock.api.now(transport::wall_clock_ms())
+    }
 
-fn env_var(name: &str) -> Option<String> {
-    let process = Reflect::get(&js_sys::global(), &"process".into()).ok()?;
-    let env = Reflect::get(&process, &"env".into()).ok()?;
-    Reflect::get(&env, &name.into())
-        .ok()?
-        .as_string()
-        .filter(|s| !s.is_empty())
-}
+    /// `createTempToken`: a relative expiry counts on the API's clock, whatever the caller's
+    /// clock says. The API's time comes from the `Date` of the client's answers (the first token
+    /// of a client that has had none is preceded by a `checkValidity` request to learn it); when the
+    /// API still refuses the expiry (its clock moved), the time of that refusal is taken and the
+    /// create made once more: a 422 creates nothing.
+    pub async fn create_temp_token(
+        &self,
+        o: &CreateTempToken,
+        limits: &Limits,
+    ) -> Result<Reply, Error> {
+        // Built first, so that bad input is refused before anything is sent.
+        let mut req = self.config.create_temp_token(o, self.api_now())?;
+        if !o.relative() {
+            return self.send(&req, limits).await;
+        }
+        let ask = {
+            let mut clock = self.clock.borrow_mut();
+            let ask = !clock.api.known() && !clock.asked;
+            clock.asked |= ask;
+            ask
+        };
+        if ask {
+            // Only its `Date` matters: a failure here is the create's to meet.
+            let _ = self.send(&self.config.check_validity(None), limits).await;
+            req = self.config.create_temp_token(o, self.api_now())?;
+        }
+        match self.send(&req, limits).await {
+            Err(e) if response::refuses_expires(&e) => {
+                let req = self.config.create_temp_token(o, self.api_now())?;
+                self.send(&req, limits).await
+            }
+            result => result,
+        }
+    }
 
-pub(super) fn new_client(options: &JsValue) -> Result<Client, Error> {
-    let o = options::read(
-        options,
-        "new Tokens",
-        &["accessToken", "username", "origin", "timeout", "retries"],
-        &[],
-    )?;
-    let access_token = match o.string("accessToken")? {
-        Some(t) if t.is_empty() => return Err(Error::invalid("accessToken must be a non-empty string.")),
-        Some(t) => t,
-        None => env_var("MAPBOX_ACCESS_TOKEN").or_else(|| env_var("MapboxAccessToken")).ok_or_else(|| {
-            Error::invalid(
-                "No access token: pass new Tokens({ accessToken }) or, in Node, set MAPBOX_ACCESS_TOKEN \
-                 (or MapboxAccessToken) in the environment.",
+    /// One page of a listing: its tokens, and the request for the next page if there is one (only
+    /// on the configured origin).
+    pub async fn page(
+        &self,
+        req: &Request,
+        limits: &Limits,
+    ) -> Result<(Array, Option<Request>), Error> {
+        let reply = self.send(req, limits).await?;
+        let link = reply.header("link");
+        let next = response::next_target(link.as_deref(), &self.config.origin)?;
+        let tokens = reply.data.dyn_into::<Array>().map_err(|_| {
+            self.fail(
+                req,
+                Failure::Decode {
+                    status: reply.status,
+                },
             )
-        })?,
-    };
-    let origin = Origin::parse(&o.string("origin")?.unwrap_or_else(|| DEFAULT_ORIGIN.into()))?;
-    let username = match o.string("username")? {
-        Some(u) if u.is_empty() => {
-            return Err(Error::invalid("username must be a non-empty string."))
+        })?;
+        Ok((tokens, next.map(|target| self.config.next_page(target))))
+    }
+
+    /// `rotate`: a new token with the old one's settings, then (if asked) the old one deleted.
+    /// The create always comes first; a failed delete leaves the new token in the error.
+    pub async fn rotate(&self, o: &Rotate, limits: &Limits) -> Result<Rotated, RotateFailed> {
+        let id = request::authorization_id(&o.authorization_id)?;
+        // Every request that can be built now is, so that bad input is refused before any is sent.
+        let delete = self.config.delete(&o.username, &o.authorization_id)?;
+        let mut listing = self.config.list_tokens(&ListTokens {
+            username: o.username.clone(),
+            limit: Some(100.0),
+            ..Default::default()
+        })?;
+        // There is no single-token GET: the listing is read up to the page that holds the token.
+        let previous = loop {
+            let (tokens, next) = self.page(&listing, limits).await?;
+            let has_id = |t: &JsValue| {
+                Reflect::get(t, &"id".into())
+                    .ok()
+                    .and_then(|v| v.as_string())
+                    .as_deref()
+                    == Some(id)
+            };
+            if let Some(token) = tokens.iter().find(has_id) {
+                break token;
+            }
+            listing = next.ok_or_else(|| response::no_such_token(&listing, &self.config.origin))?;
+        };
+        let listed: Listed = serde_wasm_bindgen::from_value(previous.clone())
+            .map_err(|_| self.fail(&listing, Failure::Decode { status: 200 }))?;
+        if listed.default {
+            return Err(Error::invalid(
+                "rotate cannot replace the default public token: the API cannot create another one. Refresh it on the account's access tokens page (https://account.mapbox.com/access-tokens/) instead.",
+            )
+            .into());
         }
-        Some(u) => Some(u),
-        None => token::parse_token(&access_token).ok().map(|info| info.user),
-    };
-    let retries = match o.number("retries")? {
-        None => retry::DEFAULT_RETRIES,
-        Some(n) if num::is_whole(n) && (0.0..=f64::from(retry::MAX_RETRIES)).contains(&n) => {
-            n as u32
+        if listed.scopes.is_empty() {
+            return Err(Error::invalid(
+                "rotate cannot replace a token without scopes: the API cannot create one.",
+            )
+            .into());
         }
-        Some(_) => {
-            return Err(Error::invalid(cat(&[
-                "retries must be a whole number from 0 to ",
-                &int(retry::MAX_RETRIES.into()),
-                ".",
-            ])))
+        let create = self.config.create(&Create {
+            username: o.username.clone(),
+            scopes: Some(listed.scopes),
+            note: listed.note,
+            allowed_urls: listed.allowed_urls,
+            allowed_applications: listed.allowed_applications,
+            resources: listed.resources,
+            ..Default::default()
+        })?;
+        let created = self.send(&create, limits).await?;
+        if o.delete_old != Some(true) {
+            return Ok(Rotated {
+                created,
+                previous,
+                deleted: false,
+            });
         }
-    };
-    let timeout_ms = o.timeout()?.unwrap_or(DEFAULT_TIMEOUT_MS);
-    Ok(Client {
-        config: Config {
-            origin,
-            access_token,
-            username,
-        },
-        timeout_ms,
-        retries,
-        last_url: RefCell::new(None),
-    })
+        match self.send(&delete, limits).await {
+            Ok(_) => Ok(Rotated {
+                created,
+                previous,
+                deleted: true,
+            }),
+            Err(error) => {
+                let new_id = Reflect::get(&created.data, &"id".into())
+                    .ok()
+                    .and_then(|v| v.as_string())
+                    .unwrap_or_default();
+                Err(RotateFailed {
+                    error: response::old_token_remains(error, &new_id),
+                    created: Some(created.data),
+                })
+            }
+        }
+    }
 }

@@ -1,53 +1,56 @@
 //! The JavaScript API: the only place with `#[wasm_bindgen]` exports. Doc comments here become
 //! the JSDoc of the generated `.d.ts`; the option and result types are declared in `types.d.ts`.
 //! Public to Rust only so that the wasm test suites can drive it exactly as JavaScript does.
+//!
+//! Every method does the same: it reads its options now (so that the caller may change or reuse
+//! the object at once, and bad input is refused before anything is sent), then runs an `async`
+//! block of the client's `async fn`s, which `future_to_promise` turns into the promise returned.
 
 mod client;
-mod options;
+mod convert;
 mod pages;
-mod values;
 
-use alloc::rc::Rc;
-use core::cell::RefCell;
+use std::cell::RefCell;
+use std::future::Future;
+use std::rc::Rc;
 
-use js_sys::{Date, Object, Promise, Reflect, Symbol};
+use js_sys::{Object, Promise, Reflect, Symbol, Uint8Array};
+use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
 
 use crate::core::error::Error;
-use crate::core::options::{Options, CALL_OPTIONS};
-use crate::core::request::{self, Request};
-use crate::core::token;
-use client::{new_client, respond, Call, Client};
+use crate::core::options::{self, CallOptions, ClientOptions};
+use crate::core::request;
+use crate::core::response;
+use crate::core::token::{self, Units};
+use client::{Client, Limits};
 use pages::Pages;
-
-use crate::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = include_str!("types.d.ts");
 
-#[wasm_bindgen]
-extern "C" {
-    #[cfg(debug_assertions)]
-    #[wasm_bindgen(js_namespace = console, js_name = error)]
-    fn console_error(message: &str);
-}
-
 /// In development builds, a Rust panic (a bug) is reported on the console as a readable message,
-/// tokens redacted, before the wasm trap surfaces as `RuntimeError: unreachable`. Release builds
-/// leave this out to stay small. Called by the package's panic handler (`runtime`), or by `std`'s
-/// panic hook when the crate is built with `std` (the wasm test suites).
+/// tokens redacted, before the wasm trap surfaces as `RuntimeError: unreachable`.
 #[cfg(debug_assertions)]
-pub(crate) fn report_panic(info: &dyn core::fmt::Display) {
-    console_error(&token::redact(
-        &alloc::format!("mapbox-tokens panicked (a bug; please report it): {info}"),
-        &[],
-    ));
+#[wasm_bindgen(start)]
+fn report_panics() {
+    #[wasm_bindgen]
+    extern "C" {
+        #[wasm_bindgen(js_namespace = console, js_name = error)]
+        fn console_error(message: &str);
+    }
+    std::panic::set_hook(Box::new(|info| {
+        console_error(&token::redact(
+            &format!("mapbox-tokens panicked (a bug; please report it): {info}"),
+            &[],
+        ));
+    }));
 }
 
-#[cfg(all(debug_assertions, feature = "std"))]
-#[wasm_bindgen(start)]
-fn install_panic_hook() {
-    std::panic::set_hook(Box::new(|info| report_panic(info)));
+/// The promise of `work`: resolved with its value, or rejected with its `MapboxError`.
+fn spawn(work: impl Future<Output = Result<JsValue, Error>> + 'static) -> Promise {
+    future_to_promise(async move { work.await.map_err(convert::error) })
 }
 
 /// A client for the [Mapbox Tokens API](https://docs.mapbox.com/api/accounts/tokens/).
@@ -65,32 +68,20 @@ pub struct Tokens {
 }
 
 impl Tokens {
-    /// Reads a method's options synchronously: `build` turns them into the request, and the
-    /// shared `timeout`/`signal` become the call's limits.
-    fn prepare(
+    /// Reads a method's options and its limits (`timeout`, `signal`).
+    fn read<O: DeserializeOwned + Default + CallOptions>(
         &self,
         options: &JsValue,
-        method: &'static str,
-        allowed: &[&str],
-        build: &dyn Fn(&Client, &Options) -> Result<Request, Error>,
-    ) -> Result<(Request, Call), Error> {
-        let o = options::read(options, method, allowed, &CALL_OPTIONS)?;
-        Ok((build(&self.client, &o)?, self.client.call(options, &o)?))
-    }
-
-    /// Runs one request: a bad option rejects the promise; otherwise the request is sent and its
-    /// reply turned into a response object.
-    fn run(
-        &self,
-        options: &JsValue,
-        method: &'static str,
-        allowed: &[&str],
-        build: &dyn Fn(&Client, &Options) -> Result<Request, Error>,
-    ) -> Promise {
-        match self.prepare(options, method, allowed, build) {
-            Ok((req, call)) => respond(self.client.clone(), req, &call),
-            Err(e) => values::rejected(e),
-        }
+        method: &str,
+    ) -> Result<(O, Limits), Error> {
+        let o: O = convert::options(options, method)?;
+        let signal = if o.signal_given() {
+            Some(convert::signal(options)?)
+        } else {
+            None
+        };
+        let limits = self.client.limits(o.timeout(), signal)?;
+        Ok((o, limits))
     }
 }
 
@@ -104,19 +95,24 @@ impl Tokens {
     /// - `username`: the account; by default the one named inside the access token.
     /// - `origin`: the API origin, default `https://api.mapbox.com` (plain http only for loopback).
     /// - `timeout`: milliseconds per call, default 30000.
-    /// - `retries`: how often a GET or DELETE is repeated after a 429, 5xx or network error
-    ///   (default 2). POST and PATCH are never repeated.
+    /// - `retries`: how often a request is repeated after a 429 (any method), or a GET or DELETE
+    ///   after a 5xx or network error (default 2). POST and PATCH are never repeated after those.
+    /// - `rateLimit`: `{ limit, interval }` (default `{ limit: 100, interval: 60 }`, the API's):
+    ///   at most `limit` requests start in any `interval` seconds, later calls wait their turn
+    ///   (the wait does not count toward `timeout`). Learnt from the API's answers; `false` turns
+    ///   pacing off.
     ///
     /// @throws {MapboxError} with kind `InvalidInput` when there is no access token or an option is invalid.
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_optional_param_type = "TokensOptions")] options: JsValue,
     ) -> Result<Tokens, JsValue> {
-        new_client(&options)
+        convert::options::<ClientOptions>(&options, "new Tokens")
+            .and_then(|o| Client::new(o, convert::env_var))
             .map(|client| Tokens {
                 client: Rc::new(client),
             })
-            .map_err(values::error)
+            .map_err(convert::error)
     }
 
     /// The account the client works on: the `username` option, else the access token's own.
@@ -132,6 +128,19 @@ impl Tokens {
         self.client.config.origin.as_str().to_owned()
     }
 
+    /// What the pacing under the rate limit is doing now: the figures in force (learnt from the
+    /// API when it sends them), how many calls are `held` waiting for a slot, and in how many
+    /// milliseconds the next of them starts (`resumesIn`). `null` when `rateLimit` is `false`.
+    #[wasm_bindgen(getter = rateLimit, unchecked_return_type = "RateLimitStatus | null")]
+    pub fn rate_limit(&self) -> JsValue {
+        match self.client.pacing_status() {
+            Some((limit, interval, held, resumes_in)) => {
+                convert::pacing_status(limit, interval, held, resumes_in)
+            }
+            None => JsValue::NULL,
+        }
+    }
+
     /// Lists the account's tokens, one page at a time (`GET /tokens/v2/{username}`).
     /// Secret tokens come without their `token` string. `nextStart` is the cursor of the next page
     /// (pass it as `start`), or `null` on the last page. Needs the `tokens:read` scope.
@@ -141,12 +150,16 @@ impl Tokens {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "ListTokensOptions")] options: JsValue,
     ) -> Promise {
-        self.run(
-            &options,
-            "listTokens",
-            &["username", "default", "limit", "sortby", "start", "usage"],
-            &|c, o| c.config.list_tokens(&list_options(o)?),
-        )
+        let read = self.read::<options::ListTokens>(&options, "listTokens");
+        let client = self.client.clone();
+        spawn(async move {
+            let (o, limits) = read?;
+            let reply = client
+                .send(&client.config.list_tokens(&o)?, &limits)
+                .await?;
+            let next = response::next_start(reply.header("link").as_deref(), &client.config.origin);
+            Ok(convert::response(reply, Some(next)))
+        })
     }
 
     /// Every token of the account, following the API's `Link: rel="next"` pages on the
@@ -156,40 +169,31 @@ impl Tokens {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "ListAllTokensOptions")] options: JsValue,
     ) -> JsValue {
-        let prepared = self.prepare(
-            &options,
-            "listAllTokens",
-            &["username", "default", "limit", "sortby", "usage"],
-            &|c, o| c.config.list_tokens(&list_options(o)?),
-        );
-        let state = Pages::new(self.client.clone(), prepared);
-        TokenIterator::wrap(state)
+        let first = self
+            .read::<options::ListAllTokens>(&options, "listAllTokens")
+            .and_then(|(o, limits)| Ok((self.client.config.list_tokens(&o.into())?, limits)));
+        TokenIterator::wrap(Pages::new(self.client.clone(), first))
     }
 
     /// Creates a temporary token (`tk.…`) that expires within an hour.
-    /// `expires`: seconds from now (0 < n ≤ 3600, default 3600), or a `Date` / ISO 8601 string at
-    /// most one hour ahead. Temporary tokens cannot be updated, deleted or URL-restricted.
-    /// Needs `tokens:write` and every requested scope. Resolves to `{ token, issued_at, expires, expires_in }`.
+    /// `expires`: seconds from now (0 < n ≤ 3600, default 3600), counted on the API's clock, so
+    /// the token lives that long even when this machine's clock is off; or a `Date` / ISO 8601
+    /// string at most one hour ahead, sent as given. Temporary tokens cannot be updated, deleted
+    /// or URL-restricted. Needs `tokens:write` and every requested scope. Resolves to
+    /// `{ token, issued_at, expires, expires_in }`.
     /// See https://docs.mapbox.com/api/accounts/tokens/#create-a-temporary-token
     #[wasm_bindgen(js_name = createTempToken, unchecked_return_type = "Promise<TokensResponse<TemporaryToken>>")]
     pub fn create_temp_token(
         &self,
         #[wasm_bindgen(unchecked_param_type = "CreateTempTokenOptions")] options: JsValue,
     ) -> Promise {
-        self.run(
-            &options,
-            "createTempToken",
-            &["username", "scopes", "expires", "allowedUrls"],
-            &|c, o| {
-                let opts = request::CreateTempToken {
-                    username: o.string("username")?,
-                    scopes: o.strings("scopes")?,
-                    expires: o.expires()?,
-                    allowed_urls_given: o.has("allowedUrls"),
-                };
-                c.config.create_temp_token(&opts, Date::now())
-            },
-        )
+        let read = self.read::<options::CreateTempToken>(&options, "createTempToken");
+        let client = self.client.clone();
+        spawn(async move {
+            let (o, limits) = read?;
+            let reply = client.create_temp_token(&o, &limits).await?;
+            Ok(convert::response(reply, None))
+        })
     }
 
     /// Creates a permanent token: public (`pk.…`) when every scope is public, secret (`sk.…`)
@@ -201,28 +205,13 @@ impl Tokens {
         &self,
         #[wasm_bindgen(unchecked_param_type = "CreateTokenOptions")] options: JsValue,
     ) -> Promise {
-        self.run(
-            &options,
-            "create",
-            &[
-                "username",
-                "scopes",
-                "note",
-                "allowedUrls",
-                "allowedApplications",
-                "resources",
-            ],
-            &|c, o| {
-                c.config.create(&request::Create {
-                    username: o.string("username")?,
-                    scopes: o.strings("scopes")?,
-                    note: o.string("note")?,
-                    allowed_urls: o.strings("allowedUrls")?,
-                    allowed_applications: o.applications("allowedApplications")?,
-                    resources: o.strings("resources")?,
-                })
-            },
-        )
+        let read = self.read::<options::Create>(&options, "create");
+        let client = self.client.clone();
+        spawn(async move {
+            let (o, limits) = read?;
+            let reply = client.send(&client.config.create(&o)?, &limits).await?;
+            Ok(convert::response(reply, None))
+        })
     }
 
     /// Changes a token's note, scopes or restrictions; fields left out stay as they are, and
@@ -234,25 +223,12 @@ impl Tokens {
         &self,
         #[wasm_bindgen(unchecked_param_type = "UpdateTokenOptions")] options: JsValue,
     ) -> Promise {
-        let allowed = [
-            "username",
-            "authorizationId",
-            "scopes",
-            "note",
-            "allowedUrls",
-            "allowedApplications",
-            "resources",
-        ];
-        self.run(&options, "update", &allowed, &|c, o| {
-            c.config.update(&request::Update {
-                username: o.string("username")?,
-                authorization_id: o.string("authorizationId")?,
-                scopes: o.strings("scopes")?,
-                note: o.string("note")?,
-                allowed_urls: o.patch_strings("allowedUrls")?,
-                allowed_applications: o.patch_applications("allowedApplications")?,
-                resources: o.patch_strings("resources")?,
-            })
+        let read = self.read::<options::Update>(&options, "update");
+        let client = self.client.clone();
+        spawn(async move {
+            let (o, limits) = read?;
+            let reply = client.send(&client.config.update(&o)?, &limits).await?;
+            Ok(convert::response(reply, None))
         })
     }
 
@@ -266,8 +242,12 @@ impl Tokens {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "CheckValidityOptions")] options: JsValue,
     ) -> Promise {
-        self.run(&options, "checkValidity", &["accessToken"], &|c, o| {
-            Ok(c.config.check_validity(o.string("accessToken")?))
+        let read = self.read::<options::CheckValidity>(&options, "checkValidity");
+        let client = self.client.clone();
+        spawn(async move {
+            let (o, limits) = read?;
+            let req = client.config.check_validity(o.access_token);
+            Ok(convert::response(client.send(&req, &limits).await?, None))
         })
     }
 
@@ -279,8 +259,12 @@ impl Tokens {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "ListScopesOptions")] options: JsValue,
     ) -> Promise {
-        self.run(&options, "listScopes", &["username"], &|c, o| {
-            c.config.list_scopes(&o.string("username")?)
+        let read = self.read::<options::ListScopes>(&options, "listScopes");
+        let client = self.client.clone();
+        spawn(async move {
+            let (o, limits) = read?;
+            let req = client.config.list_scopes(&o.username)?;
+            Ok(convert::response(client.send(&req, &limits).await?, None))
         })
     }
 
@@ -293,27 +277,50 @@ impl Tokens {
         &self,
         #[wasm_bindgen(unchecked_param_type = "DeleteTokenOptions")] options: JsValue,
     ) -> Promise {
-        self.run(
-            &options,
-            "delete",
-            &["username", "authorizationId"],
-            &|c, o| {
-                c.config
-                    .delete(&o.string("username")?, &o.string("authorizationId")?)
-            },
-        )
+        let read = self.read::<options::Delete>(&options, "delete");
+        let client = self.client.clone();
+        spawn(async move {
+            let (o, limits) = read?;
+            let req = client.config.delete(&o.username, &o.authorization_id)?;
+            Ok(convert::response(client.send(&req, &limits).await?, None))
+        })
     }
-}
 
-fn list_options(o: &Options) -> Result<request::ListTokens, Error> {
-    Ok(request::ListTokens {
-        username: o.string("username")?,
-        default: o.bool("default")?,
-        limit: o.number("limit")?,
-        sortby: o.string("sortby")?,
-        start: o.string("start")?,
-        usage: o.string("usage")?,
-    })
+    /// Replaces a token with a new one of the same settings (scopes, note, allowed URLs, and
+    /// allowed applications and resources where set), as Mapbox advises after a leak: the new
+    /// token is created first, then, with `deleteOld: true`, the old one is deleted. Resolves to
+    /// `{ created, previous, deleted }` (`created` holds the new token string: for a secret token
+    /// the only time it is shown). The old token's settings are read from the list of tokens.
+    /// If the delete fails, the promise rejects with a `MapboxError` whose `created` holds the new
+    /// token: it exists, and so does the old one. The default public token cannot be rotated
+    /// (refresh it on the account page). Needs `tokens:read` and `tokens:write`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<TokensResponse<RotatedToken>>")]
+    pub fn rotate(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "RotateOptions")] options: JsValue,
+    ) -> Promise {
+        let read = self.read::<options::Rotate>(&options, "rotate");
+        let client = self.client.clone();
+        future_to_promise(async move {
+            let (o, limits) = read.map_err(convert::error)?;
+            match client.rotate(&o, &limits).await {
+                Ok(r) => {
+                    let data = convert::rotated(&r.created.data, &r.previous, r.deleted);
+                    let headers = r.created.headers.into();
+                    Ok(convert::response_with(
+                        r.created.status,
+                        &headers,
+                        &data,
+                        None,
+                    ))
+                }
+                Err(failed) => Err(match failed.created {
+                    Some(created) => convert::error_with_created(failed.error, &created),
+                    None => convert::error(failed.error),
+                }),
+            }
+        })
+    }
 }
 
 /// The async iterator returned by `listAllTokens`: yields tokens, fetching pages as needed.
@@ -356,7 +363,7 @@ impl TokenIterator {
     )]
     pub fn finish(&self) -> Promise {
         self.state.borrow_mut().close();
-        Promise::resolve(&values::iter_done())
+        pages::next(&self.state)
     }
 }
 
@@ -369,10 +376,32 @@ pub fn parse_token(
 ) -> Result<JsValue, JsValue> {
     let text = token
         .as_string()
-        .ok_or_else(|| values::error(Error::invalid("parseToken takes a token string.")))?;
+        .ok_or_else(|| convert::error(Error::invalid("parseToken takes a token string.")))?;
     token::parse_token(&text)
-        .map(values::token_info)
-        .map_err(values::error)
+        .map(convert::token_info)
+        .map_err(convert::error)
+}
+
+/// Finds every Mapbox token in a text (a config file, a log, a built bundle): `pk.`, `sk.` or
+/// `tk.`, a payload that decodes to a user, and a signature; look-alikes are skipped. Each
+/// finding says what the token is and whose (offline, like `parseToken`) and where it is:
+/// `index` (a string index, or a byte offset for a `Uint8Array`), `line` and `column` (1-based,
+/// in the same units). `redacted` is safe to print. Use `checkValidity({ accessToken: token })`
+/// for the API's verdict on one.
+/// @throws {MapboxError} with kind `InvalidInput` unless `text` is a string or a `Uint8Array`.
+#[wasm_bindgen(js_name = findTokens, unchecked_return_type = "FoundToken[]")]
+pub fn find_tokens(
+    #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] text: JsValue,
+) -> Result<JsValue, JsValue> {
+    let found = if let Some(text) = text.as_string() {
+        token::find_tokens(text.as_bytes(), Units::Utf16)
+    } else if let Some(bytes) = text.dyn_ref::<Uint8Array>() {
+        token::find_tokens(&bytes.to_vec(), Units::Bytes)
+    } else {
+        let e = Error::invalid("findTokens takes a string or a Uint8Array (such as a Buffer).");
+        return Err(convert::error(e));
+    };
+    convert::found_tokens(&found).map_err(convert::error)
 }
 
 /// Which token `create({ scopes })` would make: `'pk'` when every scope is public, else `'sk'`.
@@ -381,11 +410,11 @@ pub fn parse_token(
 pub fn token_usage_for(
     #[wasm_bindgen(unchecked_param_type = "readonly string[]")] scopes: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let list = options::string_array(&scopes)
-        .ok_or_else(|| Error::invalid("scopes must be an array of strings."))
-        .and_then(|s| request::token_usage_for(&s));
-    list.map(|usage| JsValue::from_str(usage.as_str()))
-        .map_err(values::error)
+    let scopes: Vec<String> = convert::from_json(&scopes)
+        .ok_or_else(|| convert::error(Error::invalid("scopes must be an array of strings.")))?;
+    request::token_usage_for(&scopes)
+        .map(|usage| JsValue::from_str(usage.as_str()))
+        .map_err(convert::error)
 }
 
 /// The scopes a public token may hold (`styles:tiles`, `styles:read`, `fonts:read`,
@@ -393,13 +422,13 @@ pub fn token_usage_for(
 /// constant `PUBLIC_SCOPES`.
 #[wasm_bindgen(js_name = publicScopes, unchecked_return_type = "string[]")]
 pub fn public_scopes() -> JsValue {
-    values::strings(&token::PUBLIC_SCOPES)
+    convert::strings(&token::PUBLIC_SCOPES)
 }
 
 /// Whether `value` is a {@link MapboxError} thrown or rejected by this package.
 #[wasm_bindgen(js_name = isMapboxError, unchecked_return_type = "value is MapboxError")]
 pub fn is_mapbox_error(value: JsValue) -> bool {
-    options::instance_of(&value, "Error")
+    value.is_instance_of::<js_sys::Error>()
         && Reflect::get(&value, &"name".into())
             .ok()
             .and_then(|n| n.as_string())

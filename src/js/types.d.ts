@@ -8,8 +8,27 @@ export interface TokensOptions {
   origin?: string;
   /** Milliseconds a call may take, retries included (default 30000). */
   timeout?: number;
-  /** How often a GET or DELETE is repeated after a 429, 5xx or network error (0 to 10, default 2). POST and PATCH never are. */
+  /** How often a request is repeated after a 429 (any method; the API did not process it), or a GET or DELETE after a 5xx or network error (0 to 10, default 2). POST and PATCH are never repeated after those. */
   retries?: number;
+  /**
+   * Pacing under the API's rate limit: at most `limit` requests start in any `interval` seconds;
+   * later calls wait their turn, and the wait does not count toward `timeout`. Default
+   * `{ limit: 100, interval: 60 }` (the Tokens API's), replaced by the figures the API's answers
+   * carry (`X-Rate-Limit-Limit`, `-Interval`). `false` turns pacing off.
+   */
+  rateLimit?: { limit: number; interval: number } | false;
+}
+
+/** What the pacing under the rate limit is doing (`tokens.rateLimit`). */
+export interface RateLimitStatus {
+  /** Requests allowed per interval. */
+  limit: number;
+  /** The interval, in seconds. */
+  interval: number;
+  /** Calls waiting for a slot. */
+  held: number;
+  /** Milliseconds until the next held call starts (0 when none is held). */
+  resumesIn: number;
 }
 
 /** Limits every method accepts. */
@@ -103,6 +122,43 @@ export type ListScopesOptions = AccountOptions;
 export interface DeleteTokenOptions extends AccountOptions {
   /** The token's `id` (not the token string). */
   authorizationId: string;
+}
+
+/** Options of `rotate`. */
+export interface RotateOptions extends AccountOptions {
+  /** The `id` of the token to replace (not the token string). */
+  authorizationId: string;
+  /** Delete the old token once the new one exists (default `false`). */
+  deleteOld?: boolean;
+}
+
+/** The result of `rotate`. */
+export interface RotatedToken {
+  /** The new token, with its `token` string: for a secret token, the only time it is shown. */
+  created: Token;
+  /** The old token, as the list of tokens showed it. */
+  previous: Token;
+  /** Whether the old token was deleted. */
+  deleted: boolean;
+}
+
+/** A token found in a text by `findTokens`. */
+export interface FoundToken {
+  /** The token string. */
+  token: string;
+  /** Its first characters and an ellipsis: safe to print or log. */
+  redacted: string;
+  usage: 'pk' | 'sk' | 'tk';
+  /** The account it belongs to. */
+  user: string;
+  /** The token id (pk and sk): what `rotate` and `delete` take as `authorizationId`. */
+  authorization?: string;
+  /** Where it starts: the string index, or the byte offset in a `Uint8Array`. */
+  index: number;
+  /** Its line, 1-based. */
+  line: number;
+  /** Its column, 1-based, in the units of `index`. */
+  column: number;
 }
 
 /** A token's metadata. See https://docs.mapbox.com/api/accounts/tokens/#the-token-object */
@@ -224,4 +280,6 @@ export interface MapboxError extends Error {
   url?: string;
   /** The `X-Rate-Limit-*` headers of the failed response, where sent (`reset` is in Unix seconds). */
   rateLimit?: { limit?: number; interval?: number; reset?: number };
+  /** Only from `rotate`, when the old token could not be deleted: the new token (with its token string), which exists. */
+  created?: Token;
 }

@@ -1,0 +1,173 @@
+use super::*;
+
+fn parse_as<T: DeserializeOwned + Default>(json: &str) -> Result<T, Error> {
+    parse(Some(json), "listTokens")
+}
+
+fn message<T>(r: Result<T, Error>) -> String {
+    match r {
+        Ok(_) => panic!("accepted"),
+        Err(e) => e.message.clone(),
+    }
+}
+
+#[test]
+fn nothing_null_and_empty_objects_are_no_options() {
+    for o in [
+        parse::<ListTokens>(None, "m").unwrap(),
+        parse_as::<ListTokens>("null").unwrap(),
+        parse_as::<ListTokens>("{}").unwrap(),
+    ] {
+        assert_eq!(o.username, None);
+        assert_eq!(o.limit, None);
+        assert!(!o.signal.0);
+    }
+}
+
+#[test]
+fn only_objects_with_known_keys() {
+    for json in ["[]", "\"x\"", "3", "true"] {
+        assert_eq!(
+            message(parse_as::<ListTokens>(json)),
+            "listTokens takes an options object."
+        );
+    }
+    assert_eq!(
+        message(parse_as::<ListTokens>("{")),
+        "listTokens: the options object could not be read."
+    );
+    assert_eq!(
+        message(parse_as::<ListTokens>(r#"{"usernme":"a"}"#)),
+        "listTokens has no option \"usernme\"; its options are: username, default, limit, sortby, start, usage, timeout, signal."
+    );
+    assert_eq!(
+        message(parse::<ListScopes>(Some(r#"{"b":1}"#), "listScopes")),
+        "listScopes has no option \"b\"; its options are: username, timeout, signal."
+    );
+    // listAllTokens has no cursor.
+    assert!(message(parse::<ListAllTokens>(
+        Some(r#"{"start":"x"}"#),
+        "listAllTokens"
+    ))
+    .starts_with("listAllTokens has no option \"start\""));
+    // An unknown key that looks like a token is not repeated.
+    let token = "pk.eyJ1IjoiYSJ9.abcdefghijklmnopqrstuv";
+    assert!(!message(parse_as::<ListTokens>(&format!(r#"{{"{token}":1}}"#))).contains(token));
+}
+
+#[test]
+fn typed_fields() {
+    let o: Update = parse_as(
+        r#"{"username":"ann","authorizationId":"id","scopes":["a","b"],"allowedUrls":null,"resources":["r"],"timeout":5,"signal":{}}"#,
+    )
+    .unwrap();
+    assert_eq!(o.username.as_deref(), Some("ann"));
+    assert_eq!(o.scopes, Some(vec!["a".into(), "b".into()]));
+    assert_eq!(o.allowed_urls, Patch::Clear);
+    assert_eq!(o.allowed_applications, Patch::Keep);
+    assert_eq!(o.resources, Patch::Set(vec!["r".into()]));
+    assert_eq!(o.timeout, Some(5.0));
+    assert!(o.signal.0);
+
+    let o: CreateTempToken =
+        parse_as(r#"{"scopes":["a"],"expires":"2026-01-01T00:00:00.000Z"}"#).unwrap();
+    assert_eq!(
+        o.expires,
+        Some(Expires::At("2026-01-01T00:00:00.000Z".into()))
+    );
+    assert!(!o.relative());
+    let o: CreateTempToken = parse_as(r#"{"scopes":["a"],"expires":60}"#).unwrap();
+    assert_eq!(o.expires, Some(Expires::In(60.0)));
+    assert!(o.relative() && CreateTempToken::default().relative());
+}
+
+#[test]
+fn wrong_types_name_the_option_and_never_the_value() {
+    let secret = "sk.eyJ1IjoiYSJ9.c2VjcmV0c2VjcmV0";
+    for (json, expected) in [
+        (r#"{"username":1}"#, "username must be a string."),
+        (r#"{"limit":"2"}"#, "limit must be a number."),
+        // JSON.stringify turns NaN and Infinity into null.
+        (r#"{"limit":null}"#, "limit must be a number."),
+        (r#"{"default":"yes"}"#, "default must be true or false."),
+        (r#"{"usage":["pk"]}"#, "usage must be a string."),
+        (
+            &format!(r#"{{"limit":"{secret}"}}"#),
+            "limit must be a number.",
+        ),
+        (
+            &format!(r#"{{"default":"{secret}"}}"#),
+            "default must be true or false.",
+        ),
+    ] {
+        assert_eq!(message(parse_as::<ListTokens>(json)), expected, "{json}");
+    }
+    for (json, expected) in [
+        (r#"{"scopes":["a",1]}"#, "scopes must be an array of strings."),
+        (r#"{"scopes":"styles:read"}"#, "scopes must be an array of strings."),
+        (
+            r#"{"allowedApplications":[{"platform":"iOS"}]}"#,
+            "allowedApplications must be an array of { platform, bundleId } objects with string values.",
+        ),
+    ] {
+        assert_eq!(message(parse::<Create>(Some(json), "create")), expected, "{json}");
+    }
+    assert!(message(parse::<CreateTempToken>(
+        Some(r#"{"expires":{}}"#),
+        "createTempToken"
+    ))
+    .starts_with("expires must be a number of seconds, a Date or an ISO 8601 string"));
+    assert!(message(parse::<CreateTempToken>(
+        Some(r#"{"expires":null}"#),
+        "createTempToken"
+    ))
+    .starts_with("expires must be a number of seconds"));
+    assert_eq!(
+        message(parse::<Update>(Some(r#"{"allowedUrls":"x"}"#), "update")),
+        "allowedUrls must be an array of strings, or null to clear it."
+    );
+}
+
+#[test]
+fn the_rate_limit_option() {
+    let o: ClientOptions = parse(Some(r#"{"rateLimit":false}"#), "new Tokens").unwrap();
+    assert_eq!(o.rate_limit, Some(RateLimitOption::Off));
+    let o: ClientOptions = parse(
+        Some(r#"{"rateLimit":{"limit":5,"interval":4}}"#),
+        "new Tokens",
+    )
+    .unwrap();
+    assert_eq!(
+        o.rate_limit,
+        Some(RateLimitOption::Pace {
+            limit: 5.0,
+            interval: 4.0
+        })
+    );
+    for bad in [
+        "true",
+        "{}",
+        r#"{"limit":5}"#,
+        r#"{"limit":5,"interval":4,"x":1}"#,
+        "5",
+    ] {
+        let m = message(parse::<ClientOptions>(
+            Some(&format!(r#"{{"rateLimit":{bad}}}"#)),
+            "new Tokens",
+        ));
+        assert!(
+            m.starts_with("rateLimit must be false or { limit, interval }"),
+            "{m}"
+        );
+    }
+}
+
+#[test]
+fn timeouts_are_positive_and_fit_a_timer() {
+    assert_eq!(checked_timeout(Some(1.5)).unwrap(), Some(1.5));
+    assert_eq!(checked_timeout(None).unwrap(), None);
+    for bad in [0.0, -1.0, 2_147_483_648.0, f64::NAN] {
+        assert!(message(checked_timeout(Some(bad)))
+            .starts_with("timeout must be a number of milliseconds"));
+    }
+}

@@ -1,0 +1,193 @@
+//! Pacing under the API's rate limit: a client starts at most `limit` requests in any `interval`,
+//! holding later ones until the window allows them, so that bulk work meets no 429s at all once
+//! the limit is known. The Tokens API allows 100 requests per minute per account; its responses
+//! say the real figures (`X-Rate-Limit-Limit`, `X-Rate-Limit-Interval`), which the pacer learns.
+//!
+//! Times are milliseconds on one monotonic clock of the caller's choosing.
+
+use std::collections::VecDeque;
+
+use super::error::{Error, RateLimit};
+
+/// Added to every interval: the API counts requests when they arrive, the pacer when they leave,
+/// and arrival times jitter; without a margin a request sent exactly one interval after another
+/// could arrive inside the API's previous window.
+pub const MARGIN_MS: f64 = 250.0;
+
+/// The default pacing: the Tokens API's documented limit.
+pub const DEFAULT_LIMIT: u32 = 100;
+/// The default interval, in seconds.
+pub const DEFAULT_INTERVAL_S: f64 = 60.0;
+
+/// The starts of recent and reserved requests, and what they allow.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pacer {
+    limit: u32,
+    interval_ms: f64,
+    /// The start times handed out, in order: every one still ahead, and the `limit` latest (older
+    /// past ones no longer constrain anything).
+    starts: VecDeque<f64>,
+    /// No request starts before this (after a 429: the window's reset).
+    held_until: f64,
+}
+
+impl Pacer {
+    /// A pacer for `limit` requests per `interval_s` seconds: a positive whole number and a
+    /// positive number of seconds.
+    pub fn new(limit: f64, interval_s: f64) -> Result<Pacer, Error> {
+        let valid = limit.fract() == 0.0
+            && (1.0..=1_000_000.0).contains(&limit)
+            && interval_s > 0.0
+            && interval_s <= 86_400.0;
+        if !valid {
+            return Err(Error::invalid(
+                "rateLimit must be false or { limit, interval }: limit a whole number of requests from 1 to 1000000, interval the seconds they may take (greater than 0, at most 86400).",
+            ));
+        }
+        Ok(Pacer {
+            limit: limit as u32,
+            interval_ms: interval_s * 1000.0,
+            starts: VecDeque::new(),
+            held_until: f64::NEG_INFINITY,
+        })
+    }
+
+    /// The Tokens API's documented limit: 100 requests per minute.
+    pub fn tokens_api() -> Pacer {
+        Pacer {
+            limit: DEFAULT_LIMIT,
+            interval_ms: DEFAULT_INTERVAL_S * 1000.0,
+            starts: VecDeque::new(),
+            held_until: f64::NEG_INFINITY,
+        }
+    }
+
+    /// Requests allowed per interval.
+    pub fn limit(&self) -> u32 {
+        self.limit
+    }
+
+    /// The interval, in seconds.
+    pub fn interval_s(&self) -> f64 {
+        self.interval_ms / 1000.0
+    }
+
+    /// Reserves the start of one request asked for at `now`: returns when it may start (`now`
+    /// when the window has room). Requests start in the order they ask.
+    pub fn reserve(&mut self, now: f64) -> f64 {
+        let mut at = now.max(self.held_until);
+        if let Some(&last) = self.starts.back() {
+            at = at.max(last);
+        }
+        let len = self.starts.len();
+        if len >= self.limit as usize {
+            // The request `limit` places back must be a whole interval old first.
+            if let Some(&oldest) = self.starts.get(len - self.limit as usize) {
+                at = at.max(oldest + self.interval_ms + MARGIN_MS);
+            }
+        }
+        self.starts.push_back(at);
+        while self.starts.len() > self.limit as usize && self.starts.front() <= Some(&now) {
+            self.starts.pop_front();
+        }
+        at
+    }
+
+    /// Takes the figures a response gave (`X-Rate-Limit-Limit`, `-Interval`), when sane.
+    pub fn learn(&mut self, rate_limit: &RateLimit) {
+        if let (Some(limit), Some(interval)) = (rate_limit.limit, rate_limit.interval) {
+            if let Ok(told) = Pacer::new(limit, interval) {
+                self.limit = told.limit;
+                self.interval_ms = told.interval_ms;
+            }
+        }
+    }
+
+    /// After a 429: no request starts before `until`, when the API's window resets.
+    pub fn hold_until(&mut self, until: f64) {
+        self.held_until = self.held_until.max(until);
+    }
+
+    /// How many reserved starts still lie ahead of `now`, and how long until the first of them.
+    pub fn waiting(&self, now: f64) -> (usize, f64) {
+        let ahead = self.starts.iter().filter(|&&at| at > now);
+        let held = ahead.clone().count();
+        let next = ahead.fold(f64::INFINITY, |soonest, &at| soonest.min(at));
+        (held, if held == 0 { 0.0 } else { next - now })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lets_a_full_window_through_then_holds_the_rest() {
+        let mut p = Pacer::new(5.0, 4.0).unwrap();
+        let starts: Vec<f64> = (0..12).map(|_| p.reserve(1000.0)).collect();
+        assert_eq!(&starts[..5], &[1000.0; 5]);
+        assert_eq!(&starts[5..10], &[5250.0; 5]);
+        assert_eq!(&starts[10..], &[9500.0; 2]);
+        // Never more than `limit` starts in any interval.
+        for (i, &a) in starts.iter().enumerate() {
+            let within = starts[i..].iter().filter(|&&b| b < a + 4000.0).count();
+            assert!(within <= 5, "{within} starts after {a}");
+        }
+        assert_eq!(p.waiting(1000.0), (7, 4250.0));
+        assert_eq!(p.waiting(6000.0), (2, 3500.0));
+        assert_eq!(p.waiting(10_000.0), (0, 0.0));
+    }
+
+    #[test]
+    fn spaced_requests_are_never_held() {
+        let mut p = Pacer::tokens_api();
+        for i in 0..1000 {
+            let now = f64::from(i) * 700.0; // 86 a minute
+            assert_eq!(p.reserve(now), now);
+        }
+    }
+
+    #[test]
+    fn learns_the_real_figures_and_holds_after_a_429() {
+        let mut p = Pacer::tokens_api();
+        for _ in 0..5 {
+            assert_eq!(p.reserve(0.0), 0.0);
+        }
+        p.learn(&RateLimit {
+            limit: Some(5.0),
+            interval: Some(4.0),
+            reset: None,
+        });
+        assert_eq!((p.limit(), p.interval_s()), (5, 4.0));
+        assert_eq!(p.reserve(10.0), 4250.0);
+        // Nonsense is not learned.
+        for (limit, interval) in [(0.0, 4.0), (2.5, 4.0), (5.0, -1.0), (f64::NAN, 1.0)] {
+            p.learn(&RateLimit {
+                limit: Some(limit),
+                interval: Some(interval),
+                reset: None,
+            });
+            assert_eq!((p.limit(), p.interval_s()), (5, 4.0));
+        }
+        p.hold_until(20_000.0);
+        assert_eq!(p.reserve(5000.0), 20_000.0);
+        p.hold_until(100.0);
+        assert_eq!(p.reserve(5000.0), 20_000.0, "a hold never moves back");
+    }
+
+    #[test]
+    fn refuses_nonsense_settings() {
+        for (limit, interval) in [
+            (0.0, 60.0),
+            (1.5, 60.0),
+            (-3.0, 60.0),
+            (100.0, 0.0),
+            (100.0, f64::INFINITY),
+            (f64::NAN, 60.0),
+        ] {
+            let e = Pacer::new(limit, interval).unwrap_err();
+            assert!(e.message.starts_with("rateLimit must be"), "{}", e.message);
+        }
+        assert!(Pacer::new(1.0, 0.5).is_ok());
+    }
+}
