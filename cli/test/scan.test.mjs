@@ -64,11 +64,11 @@ after(async () => {
 });
 
 /** `mapbox-tokens scan ...args` run in the tree's folder, with no access token at all. */
-async function scan(args, { cwd = tree } = {}) {
+async function scan(args, { cwd = tree, env } = {}) {
   const previous = process.cwd();
   process.chdir(cwd); // the child inherits it: `scan` with no PATH scans the current folder
   try {
-    return await runCli(['scan', ...args]);
+    return await runCli(['scan', ...args], { env });
   } finally {
     process.chdir(previous);
   }
@@ -177,6 +177,12 @@ test('--check: each distinct token judged by the API once, with no access token;
   const strict = await scan(['--origin', emu.url, '--check', '--strict', 'dist']);
   assert.equal(strict.code, 1);
   assert.equal((await scan(['--origin', emu.url, '--check', '--strict', 'data', '.cache'])).code, 0);
+
+  // On a terminal, the checks draw a progress line on stderr; in a pipe (above) they do not.
+  const tty = await scan(['--origin', emu.url, '--check', 'data', 'dist'], { env: { MAPBOX_TOKENS_ASSUME_TTY: 'stderr' } });
+  assert.equal(tty.code, 0, tty.stderr);
+  assert.match(tty.stderr, /^\rChecking tokens: 0\/2\u001b\[K[\s\S]*\rChecking tokens: 2\/2\u001b\[K\nScanned 2 files/);
+  assert.doesNotMatch(strict.stderr, /Checking tokens/);
 });
 
 test('--check without an answer: the findings are printed, then exit 3', async () => {
