@@ -11,7 +11,7 @@ import { parseToken, isMapboxError } from 'mapbox-tokens';
 import * as library from 'mapbox-tokens';
 import {
   clean, table, fields, when, clip, scopeSummary, tokenInfoFields, tokenBlock,
-  redact, bytes, findingLine, progressLine, rateLimitWait,
+  redact, bytes, count, findingLine, progressLine, rateLimitWait,
 } from './output.mjs';
 import { DEFAULT_MAX_SIZE, parseSize, scanPaths } from './scan.mjs';
 
@@ -103,10 +103,11 @@ async function update({ opts, args: [id], client, print }) {
  * has them all; null when the tokens cannot be listed (the access token may lack tokens:read).
  */
 async function notesOf(tokens, ids) {
+  const wanted = new Set(ids);
   const notes = new Map();
   try {
     for await (const t of tokens.listAllTokens()) {
-      if (ids.includes(t.id)) notes.set(t.id, clean(t.note) || 'no note');
+      if (wanted.has(t.id)) notes.set(t.id, clean(t.note) || 'no note');
       if (notes.size === ids.length) break;
     }
   } catch (e) {
@@ -191,7 +192,7 @@ async function idsToDelete(args) {
 async function deleteQuestion(tokens, ids) {
   const notes = await notesOf(tokens, ids);
   const lines = ids.map((id) => `  ${clean(id)}${notes ? ` (${notes.get(id) ?? 'not found'})` : ''}`);
-  return `Delete these ${ids.length} tokens?\n${lines.join('\n')}\n[y/N] `;
+  return `Delete ${ids.length === 1 ? 'this token' : `these ${ids.length} tokens`}?\n${lines.join('\n')}\n[y/N] `;
 }
 
 /**
@@ -224,7 +225,7 @@ async function deleteAll(tokens, ids) {
 }
 
 const deleteSummary = (total) => ({ deleted, failed }) => [
-  `Deleted ${deleted.length} of ${total} tokens.`,
+  `Deleted ${deleted.length} of ${count(total, 'token')}.`,
   ...(failed.length ? ['Not deleted:', ...failed.map((f) => `  ${clean(f.id)}  ${clean(f.message)}`)] : []),
 ].join('\n');
 
@@ -234,13 +235,13 @@ async function removeMany({ opts, args, client, print }) {
   const ids = await idsToDelete(args);
   const tokens = client();
   if (!opts.yes) {
-    if (!interactive()) throw new UsageError(`not deleting ${ids.length} tokens without confirmation: stdin is not a terminal, so pass --yes.`);
+    if (!interactive()) throw new UsageError(`not deleting ${count(ids.length, 'token')} without confirmation: stdin is not a terminal, so pass --yes.`);
     if (!(await confirm(await deleteQuestion(tokens, ids)))) return print({ deleted: [], failed: [] }, () => 'No token was deleted.');
   }
   const outcome = await deleteAll(tokens, ids);
   print(outcome, deleteSummary(ids.length));
   if (outcome.failed.length) {
-    process.stderr.write(`mapbox-tokens: ${outcome.failed.length} of ${ids.length} tokens were not deleted.\n`);
+    process.stderr.write(`mapbox-tokens: ${outcome.failed.length} of ${count(ids.length, 'token')} ${ids.length === 1 ? 'was' : 'were'} not deleted.\n`);
     process.exitCode = 1;
   }
 }
@@ -348,8 +349,8 @@ function scanNotes(report, opts, maxSize) {
   if (!opts.json) {
     const { findings, files, skipped } = report;
     const secrets = findings.filter((f) => f.usage === 'sk').length;
-    lines.push(`Scanned ${files} file${files === 1 ? '' : 's'} (${bytes(report.bytes)}): ${findings.length
-      ? `${findings.length} token${findings.length === 1 ? '' : 's'} found, ${secrets} secret`
+    lines.push(`Scanned ${count(files, 'file')} (${bytes(report.bytes)}): ${findings.length
+      ? `${count(findings.length, 'token')} found, ${secrets} secret`
       : 'no Mapbox token found'}.`);
     const passed = [
       [skipped.ignored, 'folder', 'ignored by default (.git, node_modules; --no-default-ignores)'],
@@ -357,7 +358,7 @@ function scanNotes(report, opts, maxSize) {
       [skipped.binary, 'binary file', 'not scanned (--include-binary)'],
       [skipped.symlinks, 'symbolic link', 'not followed'],
       [skipped.special, 'special file', '(socket, FIFO or device) not read'],
-    ].filter(([count]) => count).map(([count, what, why]) => `${count} ${what}${count === 1 ? '' : 's'} ${why}`);
+    ].filter(([n]) => n).map(([n, what, why]) => `${count(n, what)} ${why}`);
     if (passed.length) lines.push(`Skipped: ${passed.join('; ')}.`);
   }
   if (lines.length) process.stderr.write(`${lines.map(clean).join('\n')}\n`);

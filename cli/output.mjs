@@ -73,6 +73,9 @@ export const tokenBlock = (t, token) => fields([
   ['token', token],
 ]);
 
+/** `1 token`, `3 tokens`: a count and a noun that takes an s. */
+export const count = (n, noun) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 /** A byte count for people: `512 B`, `1.5 KB`, `12 MB` (powers of 1024, as --max-size reads them). */
 export function bytes(count) {
   if (count < 1024) return `${count} B`;
