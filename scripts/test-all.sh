@@ -26,8 +26,6 @@ step "cargo fmt --check" cargo fmt --check
 step "clippy (host)" cargo clippy -q --all-targets -- -D warnings
 if [ "${WASM_TOOLCHAIN_MODE:-rustup}" = rustup ]; then
   step "clippy (wasm32)" cargo clippy -q --all-targets --target wasm32-unknown-unknown -- -D warnings
-  # The targets above link `std` (the test suites need it); the npm build does not.
-  step "clippy (wasm32, no std)" cargo clippy -q --release --lib --target wasm32-unknown-unknown -- -D warnings
 else
   echo "(clippy for wasm32 needs rustup's target; Debian's rustc-web has no clippy: checking instead)"
   step "cargo check (wasm32)" "${WASM[@]}" cargo check -q --all-targets --target wasm32-unknown-unknown
@@ -35,9 +33,10 @@ fi
 if [ "${1:-}" != lint ]; then
   step "cargo test (host)" cargo test -q
   step "emulator (node:test)" node --test emulator/test/*.test.mjs
-  step "wasm-pack test --node" scripts/with-emulator.sh "$EMU_PORT" "${WASM[@]}" wasm-pack test --node
-  step "wasm-pack test --headless --chrome" scripts/with-emulator.sh "$EMU_PORT" "${WASM[@]}" wasm-pack test --headless --chrome
-  step "wasm-pack test --headless --firefox" scripts/with-emulator.sh "$EMU_PORT" "${WASM[@]}" wasm-pack test --headless --firefox
+  # --release: the wasm suites run the build the package ships (its profile: LTO, panic = "abort").
+  step "wasm-pack test --node" scripts/with-emulator.sh "$EMU_PORT" "${WASM[@]}" wasm-pack test --release --node
+  step "wasm-pack test --headless --chrome" scripts/with-emulator.sh "$EMU_PORT" "${WASM[@]}" wasm-pack test --release --headless --chrome
+  step "wasm-pack test --headless --firefox" scripts/with-emulator.sh "$EMU_PORT" "${WASM[@]}" wasm-pack test --release --headless --firefox
   step "build pkg/" bash scripts/build-pkg.sh
   step "package (node:test)" node --test --test-concurrency=1 npm/test/*.test.mjs
   if [ -d www/test ]; then step "dashboard e2e (node:test)" node --test --test-concurrency=1 www/test/*.test.mjs; fi

@@ -11,6 +11,7 @@
 //! clears a field with it. Messages name the option and what it must be, and never repeat the
 //! value given: it might be a token.
 
+use serde::de::value::MapDeserializer;
 use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -495,12 +496,33 @@ fn short(key: &str) -> String {
 /// Reads the options of `method`: `json` is `None` for `undefined`/`null`, else the JSON text of
 /// the value, which must be an object whose keys are all options of `T`.
 pub fn parse<T: DeserializeOwned + Default>(json: Option<&str>, method: &str) -> Result<T, Error> {
+    let mut options = None;
+    // Only this closure depends on `T`: the rest is built into the module once, not per method.
+    check(json, method, field_names::<T>(), &mut |members| {
+        options = Some(T::deserialize(MapDeserializer::new(members))?);
+        Ok(())
+    })?;
+    Ok(options.unwrap_or_default())
+}
+
+/// An object's members, as [`check`] hands them to a reader. (Members, not a JSON value, so that
+/// only the object form of an options struct's `Deserialize` is ever used and built in.)
+type Members = serde_json::map::IntoIter;
+
+/// Parses `json` and checks its keys against `names`, then has `read` read the members; when
+/// that fails, finds the option at fault and says what it must be.
+fn check(
+    json: Option<&str>,
+    method: &str,
+    names: &[&str],
+    read: &mut dyn FnMut(Members) -> Result<(), serde_json::Error>,
+) -> Result<(), Error> {
     let Some(json) = json else {
-        return Ok(T::default());
+        return Ok(());
     };
     let members = match serde_json::from_str(json) {
         Ok(Value::Object(members)) => members,
-        Ok(Value::Null) => return Ok(T::default()),
+        Ok(Value::Null) => return Ok(()),
         Ok(_) => return Err(Error::invalid(format!("{method} takes an options object."))),
         Err(_) => {
             return Err(Error::invalid(format!(
@@ -508,7 +530,6 @@ pub fn parse<T: DeserializeOwned + Default>(json: Option<&str>, method: &str) ->
             )))
         }
     };
-    let names = field_names::<T>();
     if let Some(key) = members.keys().find(|key| !names.contains(&key.as_str())) {
         return Err(Error::invalid(format!(
             "{method} has no option \"{}\"; its options are: {}.",
@@ -516,15 +537,21 @@ pub fn parse<T: DeserializeOwned + Default>(json: Option<&str>, method: &str) ->
             names.join(", ")
         )));
     }
-    serde_path_to_error::deserialize(Value::Object(members)).map_err(|e| {
-        // The first segment of the path is the option; what it must be is the error itself
-        // (`given`, `Patch` and the option types write only that, never the value).
-        let option = match e.path().iter().next() {
-            Some(serde_path_to_error::Segment::Map { key }) => short(key),
-            _ => "an option".into(),
-        };
-        Error::invalid(format!("{option} must be {}.", e.inner()))
-    })
+    let culprits = members.clone();
+    if read(members.into_iter()).is_ok() {
+        return Ok(());
+    }
+    // Which option is wrong: each is read alone until one fails. What it must be is that error
+    // itself (`given`, `Patch` and the option types write only that, never the value).
+    for (key, value) in culprits {
+        let alone = serde_json::Map::from_iter([(key.clone(), value)]);
+        if let Err(e) = read(alone.into_iter()) {
+            return Err(Error::invalid(format!("{} must be {e}.", short(&key))));
+        }
+    }
+    Err(Error::invalid(format!(
+        "{method}: the options object could not be read."
+    )))
 }
 
 /// `timeout`: milliseconds, positive and finite (at most about 24.8 days, as timers allow).

@@ -98,7 +98,7 @@ fn rate_limit_hint(rate_limit: Option<&RateLimit>) -> String {
     let figures = rate_limit
         .and_then(|r| Some((r.limit?, r.interval?)))
         .map_or("100 per minute".to_owned(), |(limit, interval)| {
-            format!("{limit} per {interval} s")
+            format!("{} per {} s", limit as u64, interval as u64)
         });
     let reset = rate_limit
         .and_then(|r| r.reset)
@@ -183,7 +183,7 @@ pub fn error_for(req: &Request, origin: &Origin, failure: Failure, secrets: &[&s
         }
         Failure::Timeout { ms } => (
             ErrorKind::Timeout,
-            format!("{name} failed: no answer within {} ms. Try again, or allow more time with the timeout option.", ms.round()),
+            format!("{name} failed: no answer within {} ms. Try again, or allow more time with the timeout option.", ms.round() as u64),
             None,
             None,
             None,

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{AbortSignal, Headers};
 
+use super::convert;
 use crate::core::error::{Error, RateLimit};
 use crate::core::options::{
     checked_timeout, AllowedApplication, ClientOptions, Create, CreateTempToken, ListTokens,
@@ -428,8 +429,8 @@ impl Client {
             }
             listing = next.ok_or_else(|| response::no_such_token(&listing, &self.config.origin))?;
         };
-        let listed: Listed = serde_wasm_bindgen::from_value(previous.clone())
-            .map_err(|_| self.fail(&listing, Failure::Decode { status: 200 }))?;
+        let listed: Listed = convert::from_json(&previous)
+            .ok_or_else(|| self.fail(&listing, Failure::Decode { status: 200 }))?;
         if listed.default {
             return Err(Error::invalid(
                 "rotate cannot replace the default public token: the API cannot create another one. Refresh it on the account's access tokens page (https://account.mapbox.com/access-tokens/) instead.",

@@ -12,6 +12,7 @@ mod pages;
 
 use std::cell::RefCell;
 use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 use js_sys::{Object, Promise, Reflect, Symbol, Uint8Array};
@@ -48,9 +49,18 @@ fn report_panics() {
     }));
 }
 
+/// The work of a method call, as `future_to_promise` runs it. One boxed type for every method, so
+/// that the machinery that polls it is built into the module once, not once per method.
+type Work = Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>;
+
 /// The promise of `work`: resolved with its value, or rejected with its `MapboxError`.
 fn spawn(work: impl Future<Output = Result<JsValue, Error>> + 'static) -> Promise {
-    future_to_promise(async move { work.await.map_err(convert::error) })
+    promise(Box::pin(async move { work.await.map_err(convert::error) }))
+}
+
+/// The promise of `work`, settled as it is.
+fn promise(work: Work) -> Promise {
+    future_to_promise(work)
 }
 
 /// A client for the [Mapbox Tokens API](https://docs.mapbox.com/api/accounts/tokens/).
@@ -301,7 +311,7 @@ impl Tokens {
     ) -> Promise {
         let read = self.read::<options::Rotate>(&options, "rotate");
         let client = self.client.clone();
-        future_to_promise(async move {
+        promise(Box::pin(async move {
             let (o, limits) = read.map_err(convert::error)?;
             match client.rotate(&o, &limits).await {
                 Ok(r) => {
@@ -319,7 +329,7 @@ impl Tokens {
                     None => convert::error(failed.error),
                 }),
             }
-        })
+        }))
     }
 }
 

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use js_sys::{Array, Promise};
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 
 use super::client::{Client, Limits};
 use super::convert;
@@ -99,7 +99,7 @@ pub(super) fn next(state: &Rc<RefCell<Pages>>) -> Promise {
         s.latest.take()
     };
     let state_of_call = state.clone();
-    let promise = future_to_promise(async move {
+    let promise = super::promise(Box::pin(async move {
         if let Some(before) = before {
             // Its outcome is its caller's; this call only waits its turn.
             let _ = JsFuture::from(before).await;
@@ -107,7 +107,7 @@ pub(super) fn next(state: &Rc<RefCell<Pages>>) -> Promise {
         let result = step(&state_of_call).await;
         state_of_call.borrow_mut().outstanding -= 1;
         result
-    });
+    }));
     state.borrow_mut().latest = Some(promise.clone());
     promise
 }

@@ -3,7 +3,7 @@
 //! The emulator's URL comes from MAPBOX_EMULATOR_URL at compile time (scripts/with-emulator.sh).
 
 use js_sys::{Array, Promise, Reflect, JSON};
-use mapbox_tokens::js::{is_mapbox_error, parse_token, Tokens};
+use mapbox_tokens::js::{find_tokens, is_mapbox_error, parse_token, Tokens};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -350,4 +350,50 @@ async fn invalid_input_rejects_before_any_request() {
         );
     }
     assert_eq!(request_count().await, before, "nothing was sent");
+}
+
+#[wasm_bindgen_test]
+async fn rotates_a_token_and_deletes_the_old_one() {
+    let tokens = client().await;
+    let old = ok(tokens.create(js(
+        r#"{"scopes":["styles:read"],"note":"to rotate","allowedUrls":["https://a.example"]}"#,
+    )))
+    .await;
+    let (old_id, old_token) = (text(&old, "data.id"), text(&old, "data.token"));
+    let r = ok(tokens.rotate(js(&format!(
+        r#"{{"authorizationId":"{old_id}","deleteOld":true}}"#
+    ))))
+    .await;
+    assert_eq!(get(&r, "data.deleted").as_bool(), Some(true));
+    assert_eq!(text(&r, "data.previous.id"), old_id);
+    assert_eq!(text(&r, "data.created.note"), "to rotate");
+    assert_eq!(text(&r, "data.created.allowedUrls.0"), "https://a.example");
+    let new_token = text(&r, "data.created.token");
+    assert!(new_token.starts_with("pk.") && new_token != old_token);
+    let revoked =
+        ok(tokens.check_validity(js(&format!(r#"{{"accessToken":"{old_token}"}}"#)))).await;
+    assert_eq!(text(&revoked, "data.code"), "TokenRevoked");
+}
+
+#[wasm_bindgen_test]
+fn finds_tokens_in_strings_and_bytes() {
+    let pk =
+        "pk.eyJ1Ijoic2NvdGhpcyIsImEiOiJjaWp1Y2ltYmUwMDBicmJrdDQ4ZDBkaGN4In0.sbihZCZJ56-fsFNKHXF8YQ";
+    // "😀" is two UTF-16 units (a JavaScript string's index) and four UTF-8 bytes.
+    let text_value = format!("key: 😀 {pk}\n pk.notatoken");
+    let found = find_tokens(JsValue::from_str(&text_value)).unwrap();
+    let found: Array = found.unchecked_into();
+    assert_eq!(found.length(), 1);
+    let first = found.get(0);
+    assert_eq!(get(&first, "index").as_f64(), Some(8.0));
+    assert_eq!(get(&first, "column").as_f64(), Some(9.0));
+    assert_eq!(text(&first, "user"), "scothis");
+    assert_eq!(text(&first, "usage"), "pk");
+    assert_eq!(text(&first, "authorization"), "cijucimbe000brbkt48d0dhcx");
+    assert!(text(&first, "redacted").ends_with('…'));
+    let bytes = js_sys::Uint8Array::from(text_value.as_bytes());
+    let in_bytes: Array = find_tokens(bytes.into()).unwrap().unchecked_into();
+    assert_eq!(get(&in_bytes.get(0), "index").as_f64(), Some(10.0));
+    let e = find_tokens(JsValue::from_f64(1.0)).unwrap_err();
+    assert_eq!(text(&e, "kind"), "InvalidInput");
 }

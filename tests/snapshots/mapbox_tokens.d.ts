@@ -10,8 +10,27 @@ export interface TokensOptions {
     origin?: string;
     /** Milliseconds a call may take, retries included (default 30000). */
     timeout?: number;
-    /** How often a GET or DELETE is repeated after a 429, 5xx or network error (0 to 10, default 2). POST and PATCH never are. */
+    /** How often a request is repeated after a 429 (any method; the API did not process it), or a GET or DELETE after a 5xx or network error (0 to 10, default 2). POST and PATCH are never repeated after those. */
     retries?: number;
+    /**
+     * Pacing under the API's rate limit: at most `limit` requests start in any `interval` seconds;
+     * later calls wait their turn, and the wait does not count toward `timeout`. Default
+     * `{ limit: 100, interval: 60 }` (the Tokens API's), replaced by the figures the API's answers
+     * carry (`X-Rate-Limit-Limit`, `-Interval`). `false` turns pacing off.
+     */
+    rateLimit?: { limit: number; interval: number } | false;
+}
+
+/** What the pacing under the rate limit is doing (`tokens.rateLimit`). */
+export interface RateLimitStatus {
+    /** Requests allowed per interval. */
+    limit: number;
+    /** The interval, in seconds. */
+    interval: number;
+    /** Calls waiting for a slot. */
+    held: number;
+    /** Milliseconds until the next held call starts (0 when none is held). */
+    resumesIn: number;
 }
 
 /** Limits every method accepts. */
@@ -105,6 +124,43 @@ export type ListScopesOptions = AccountOptions;
 export interface DeleteTokenOptions extends AccountOptions {
     /** The token's `id` (not the token string). */
     authorizationId: string;
+}
+
+/** Options of `rotate`. */
+export interface RotateOptions extends AccountOptions {
+    /** The `id` of the token to replace (not the token string). */
+    authorizationId: string;
+    /** Delete the old token once the new one exists (default `false`). */
+    deleteOld?: boolean;
+}
+
+/** The result of `rotate`. */
+export interface RotatedToken {
+    /** The new token, with its `token` string: for a secret token, the only time it is shown. */
+    created: Token;
+    /** The old token, as the list of tokens showed it. */
+    previous: Token;
+    /** Whether the old token was deleted. */
+    deleted: boolean;
+}
+
+/** A token found in a text by `findTokens`. */
+export interface FoundToken {
+    /** The token string. */
+    token: string;
+    /** Its first characters and an ellipsis: safe to print or log. */
+    redacted: string;
+    usage: 'pk' | 'sk' | 'tk';
+    /** The account it belongs to. */
+    user: string;
+    /** The token id (pk and sk): what `rotate` and `delete` take as `authorizationId`. */
+    authorization?: string;
+    /** Where it starts: the string index, or the byte offset in a `Uint8Array`. */
+    index: number;
+    /** Its line, 1-based. */
+    line: number;
+    /** Its column, 1-based, in the units of `index`. */
+    column: number;
 }
 
 /** A token's metadata. See https://docs.mapbox.com/api/accounts/tokens/#the-token-object */
@@ -226,6 +282,8 @@ export interface MapboxError extends Error {
     url?: string;
     /** The `X-Rate-Limit-*` headers of the failed response, where sent (`reset` is in Unix seconds). */
     rateLimit?: { limit?: number; interval?: number; reset?: number };
+    /** Only from `rotate`, when the old token could not be deleted: the new token (with its token string), which exists. */
+    created?: Token;
 }
 
 
@@ -270,9 +328,11 @@ export class Tokens {
     checkValidity(options?: CheckValidityOptions): Promise<TokensResponse<TokenValidation>>;
     /**
      * Creates a temporary token (`tk.…`) that expires within an hour.
-     * `expires`: seconds from now (0 < n ≤ 3600, default 3600), or a `Date` / ISO 8601 string at
-     * most one hour ahead. Temporary tokens cannot be updated, deleted or URL-restricted.
-     * Needs `tokens:write` and every requested scope. Resolves to `{ token, issued_at, expires, expires_in }`.
+     * `expires`: seconds from now (0 < n ≤ 3600, default 3600), counted on the API's clock, so
+     * the token lives that long even when this machine's clock is off; or a `Date` / ISO 8601
+     * string at most one hour ahead, sent as given. Temporary tokens cannot be updated, deleted
+     * or URL-restricted. Needs `tokens:write` and every requested scope. Resolves to
+     * `{ token, issued_at, expires, expires_in }`.
      * See https://docs.mapbox.com/api/accounts/tokens/#create-a-temporary-token
      */
     createTempToken(options: CreateTempTokenOptions): Promise<TokensResponse<TemporaryToken>>;
@@ -317,12 +377,27 @@ export class Tokens {
      * - `username`: the account; by default the one named inside the access token.
      * - `origin`: the API origin, default `https://api.mapbox.com` (plain http only for loopback).
      * - `timeout`: milliseconds per call, default 30000.
-     * - `retries`: how often a GET or DELETE is repeated after a 429, 5xx or network error
-     *   (default 2). POST and PATCH are never repeated.
+     * - `retries`: how often a request is repeated after a 429 (any method), or a GET or DELETE
+     *   after a 5xx or network error (default 2). POST and PATCH are never repeated after those.
+     * - `rateLimit`: `{ limit, interval }` (default `{ limit: 100, interval: 60 }`, the API's):
+     *   at most `limit` requests start in any `interval` seconds, later calls wait their turn
+     *   (the wait does not count toward `timeout`). Learnt from the API's answers; `false` turns
+     *   pacing off.
      *
      * @throws {MapboxError} with kind `InvalidInput` when there is no access token or an option is invalid.
      */
     constructor(options?: TokensOptions);
+    /**
+     * Replaces a token with a new one of the same settings (scopes, note, allowed URLs, and
+     * allowed applications and resources where set), as Mapbox advises after a leak: the new
+     * token is created first, then, with `deleteOld: true`, the old one is deleted. Resolves to
+     * `{ created, previous, deleted }` (`created` holds the new token string: for a secret token
+     * the only time it is shown). The old token's settings are read from the list of tokens.
+     * If the delete fails, the promise rejects with a `MapboxError` whose `created` holds the new
+     * token: it exists, and so does the old one. The default public token cannot be rotated
+     * (refresh it on the account page). Needs `tokens:read` and `tokens:write`.
+     */
+    rotate(options: RotateOptions): Promise<TokensResponse<RotatedToken>>;
     /**
      * Changes a token's note, scopes or restrictions; fields left out stay as they are, and
      * `allowedUrls: null` removes the URL restriction. `authorizationId` is the token's `id`.
@@ -335,11 +410,28 @@ export class Tokens {
      */
     readonly origin: string;
     /**
+     * What the pacing under the rate limit is doing now: the figures in force (learnt from the
+     * API when it sends them), how many calls are `held` waiting for a slot, and in how many
+     * milliseconds the next of them starts (`resumesIn`). `null` when `rateLimit` is `false`.
+     */
+    readonly rateLimit: RateLimitStatus | null;
+    /**
      * The account the client works on: the `username` option, else the access token's own.
      * `undefined` when neither names one (then only `checkValidity` works).
      */
     readonly username: string | undefined;
 }
+
+/**
+ * Finds every Mapbox token in a text (a config file, a log, a built bundle): `pk.`, `sk.` or
+ * `tk.`, a payload that decodes to a user, and a signature; look-alikes are skipped. Each
+ * finding says what the token is and whose (offline, like `parseToken`) and where it is:
+ * `index` (a string index, or a byte offset for a `Uint8Array`), `line` and `column` (1-based,
+ * in the same units). `redacted` is safe to print. Use `checkValidity({ accessToken: token })`
+ * for the API's verdict on one.
+ * @throws {MapboxError} with kind `InvalidInput` unless `text` is a string or a `Uint8Array`.
+ */
+export function findTokens(text: string | Uint8Array): FoundToken[];
 
 /**
  * Whether `value` is a {@link MapboxError} thrown or rejected by this package.
