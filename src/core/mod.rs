@@ -4,6 +4,7 @@
 pub mod error;
 pub mod options;
 pub mod pacing;
+pub mod plain;
 pub mod request;
 pub mod response;
 pub mod retry;

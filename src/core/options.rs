@@ -11,12 +11,12 @@
 //! clears a field with it. Messages name the option and what it must be, and never repeat the
 //! value given: it might be a token.
 
-use serde::de::value::MapDeserializer;
 use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::error::Error;
+use super::plain::{self, Refused};
 use super::token::redact;
 
 /// How an option's type is named in messages: "limit must be **a number**."
@@ -459,7 +459,7 @@ fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
     struct Names<'a>(&'a mut &'static [&'static str]);
 
     impl<'de> Deserializer<'de> for Names<'_> {
-        type Error = de::value::Error;
+        type Error = Refused;
 
         fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
             Err(de::Error::custom("not a struct"))
@@ -499,7 +499,7 @@ pub fn parse<T: DeserializeOwned + Default>(json: Option<&str>, method: &str) ->
     let mut options = None;
     // Only this closure depends on `T`: the rest is built into the module once, not per method.
     check(json, method, field_names::<T>(), &mut |members| {
-        options = Some(T::deserialize(MapDeserializer::new(members))?);
+        options = Some(plain::from_members(members)?);
         Ok(())
     })?;
     Ok(options.unwrap_or_default())
@@ -515,7 +515,7 @@ fn check(
     json: Option<&str>,
     method: &str,
     names: &[&str],
-    read: &mut dyn FnMut(Members) -> Result<(), serde_json::Error>,
+    read: &mut dyn FnMut(Members) -> Result<(), Refused>,
 ) -> Result<(), Error> {
     let Some(json) = json else {
         return Ok(());

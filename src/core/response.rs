@@ -42,7 +42,10 @@ pub enum Failure {
 pub fn rate_limit(header: impl Fn(&str) -> Option<String>) -> Option<RateLimit> {
     let read = |name| {
         header(name)
-            .and_then(|v| v.trim().parse::<f64>().ok())
+            // Whole numbers (requests, seconds, Unix seconds): read as such, which needs none
+            // of the decimal-parsing machinery a float would.
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(|n| n as f64)
             .filter(|n| n.is_finite())
     };
     let rl = RateLimit {

@@ -10,6 +10,7 @@ use web_sys::AbortSignal;
 use super::client::Reply;
 use crate::core::error::Error;
 use crate::core::options;
+use crate::core::plain;
 use crate::core::token::{self, Found, TokenInfo};
 
 /// The JSON text of a caller's value: `JSON.stringify`, whose exceptions (a throwing getter or
@@ -21,7 +22,8 @@ fn json_text(value: &JsValue) -> Option<String> {
 
 /// A caller's value read as `T` through its JSON text (see [`json_text`]).
 pub fn from_json<T: DeserializeOwned>(value: &JsValue) -> Option<T> {
-    serde_json::from_str(&json_text(value)?).ok()
+    let parsed = serde_json::from_str(&json_text(value)?).ok()?;
+    plain::from_value(parsed).ok()
 }
 
 /// Reads the options of `method`: `undefined`, `null`, or an object (see `core::options`), read
