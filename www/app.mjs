@@ -2,16 +2,20 @@
 // panels together. The access token lives in the client (and, if the user asks, in this tab's
 // sessionStorage); it is never put in the URL nor written to the console.
 import init, { Tokens, parseToken } from '../pkg/web/mapbox_tokens.js';
+import { bulkDeleter } from './bulk.mjs';
 import { tokenChecker } from './check.mjs';
 import { createForms } from './create.mjs';
+import { tokenDetails } from './details.mjs';
 import { tokenEditor } from './edit.mjs';
-import { tokenList } from './list.mjs';
+import { securityReview } from './review.mjs';
+import { tokenRotator } from './rotate.mjs';
 import { fallbackScopes } from './scopes.mjs';
+import { tokenTable } from './table.mjs';
 import { $, busy, errorText, onSubmit, say, sayError } from './ui.mjs';
 
 const STORAGE_KEY = 'mapbox-token-dashboard';
 const DEFAULT_ORIGIN = 'https://api.mapbox.com';
-const PANELS = ['sections', 'tokens', 'create', 'temporary'];
+const PANELS = ['sections', 'tokens', 'review', 'create', 'temporary'];
 
 /** What the panels share: the connected client, the account's scopes, the connecting token's id. */
 const session = { client: null, scopes: [], ownId: null };
@@ -20,15 +24,42 @@ const fields = { accessToken: $('access-token'), origin: $('api-origin'), userna
 const connectStatus = $('connect-status');
 const remember = $('remember');
 
+// The local server's settings are read while the module compiles.
+const saved = readSaved();
+const config = saved ? null : localConfig();
 await init();
 
-const list = tokenList({ session, onEdit: (token) => editor.edit(token), onDelete: (token) => editor.remove(token) });
-const editor = tokenEditor({
+const table = tokenTable({
   session,
-  list,
-  onOwnTokenDeleted: () => disconnect('The token this page was connected with was deleted: connect with another one.'),
+  onOpen(token, { focus }) {
+    details.show(token, { focus });
+    table.setCurrent(token.id);
+    if (!focus) $('details').scrollIntoView({ block: 'nearest' });
+  },
+  onChange() {
+    const shown = details.current();
+    if (shown) details.refresh(table.get(shown.id));
+    review.update();
+  },
 });
-const creator = createForms({ session, list });
+const actions = {
+  Edit: (token) => editor.edit(token),
+  Rotate: (token) => rotator.open(token),
+  Delete: (token) => editor.remove(token),
+};
+const details = tokenDetails({
+  session,
+  actions: { edit: actions.Edit, rotate: actions.Rotate, remove: actions.Delete },
+  onLeave(token) {
+    if (!(token && table.focusRow(token.id))) table.focusTarget().focus();
+  },
+});
+const onOwnTokenDeleted = () => disconnect('The token this page was connected with was deleted: connect with another one.');
+const editor = tokenEditor({ session, table, onOwnTokenDeleted, fallbackFocus });
+const rotator = tokenRotator({ session, table, fallbackFocus });
+bulkDeleter({ session, table, onOwnTokenDeleted, fallbackFocus });
+const review = securityReview({ session, table, actions });
+const creator = createForms({ session, table });
 tokenChecker({ session, origin: () => fields.origin.value.trim() || DEFAULT_ORIGIN });
 
 onSubmit($('connect-form'), () => connect(readFields()));
@@ -41,19 +72,28 @@ for (const button of [$('connect-button'), $('check-button')]) button.disabled =
 
 await start();
 
+/**
+ * Where the keyboard goes when a dialog closes and the control that opened it is gone (e.g. a
+ * finding that the action resolved): the section it was in, else the details, else the table.
+ */
+function fallbackFocus(section) {
+  if (section?.id === 'review') return $('review-title');
+  if (section?.id === 'details' && details.current()) return $('details-heading');
+  return table.focusTarget();
+}
+
 /** Connects with what this tab remembered, else with the local emulator's settings, if served by `make start`. */
 async function start() {
-  const saved = readSaved();
   if (saved) {
     remember.checked = true;
     fillFields(saved);
     await busy($('connect-form'), () => connect(saved));
     return;
   }
-  const config = await localConfig();
-  if (config) {
+  const local = await config;
+  if (local) {
     $('local-note').hidden = false;
-    fillFields({ origin: config.origin, accessToken: config.accessToken });
+    fillFields({ origin: local.origin, accessToken: local.accessToken });
     await busy($('connect-form'), () => connect(readFields()));
   }
 }
@@ -82,20 +122,23 @@ async function connect({ accessToken, origin, username }) {
   session.ownId = ownIdOf(accessToken);
   const scopes = client.listScopes().then(({ data }) => ({ data }), (error) => ({ error }));
   try {
-    await list.reload();
+    await table.reload();
   } catch (err) {
     disconnect('');
     sayError(connectStatus, err);
     return;
   }
+  if (session.client !== client) return; // disconnected meanwhile
+  // The table first: the scope pickers are filled once the scopes arrive.
+  for (const id of PANELS) $(id).hidden = false;
+  $('disconnect-button').hidden = false;
+  if (remember.checked) sessionStorage.setItem(STORAGE_KEY, JSON.stringify({ accessToken, origin, username }));
+  else sessionStorage.removeItem(STORAGE_KEY);
   const { data, error } = await scopes;
+  if (session.client !== client) return;
   session.scopes = data ?? fallbackScopes();
   const scopeNote = error ? ` Only public scopes are offered: the list of scopes could not be read. ${errorText(error)}` : '';
   creator.setScopes(session.scopes);
-  if (remember.checked) sessionStorage.setItem(STORAGE_KEY, JSON.stringify({ accessToken, origin, username }));
-  else sessionStorage.removeItem(STORAGE_KEY);
-  for (const id of PANELS) $(id).hidden = false;
-  $('disconnect-button').hidden = false;
   say(connectStatus, `Connected to the account “${client.username}” at ${client.origin}.${scopeNote}`, 'ok');
 }
 
@@ -105,7 +148,9 @@ function disconnect(message) {
   session.client = null;
   session.ownId = null;
   session.scopes = [];
-  list.clear();
+  table.clear();
+  details.clear();
+  review.clear();
   creator.clear();
   for (const id of PANELS) $(id).hidden = true;
   $('disconnect-button').hidden = true;

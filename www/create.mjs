@@ -42,8 +42,8 @@ function hideResult(panel) {
   panel.replaceChildren();
 }
 
-/** @param {{ session: object, list: ReturnType<import('./list.mjs').tokenList> }} options */
-export function createForms({ session, list }) {
+/** @param {{ session: object, table: ReturnType<import('./table.mjs').tokenTable> }} options */
+export function createForms({ session, table }) {
   const createPanel = $('create-result');
   const tempPanel = $('temporary-result');
   const preview = $('create-preview');
@@ -55,7 +55,7 @@ export function createForms({ session, list }) {
     say(status, 'Creating…');
     const { data } = await session.client.create({ scopes, ...(note && { note }), ...(allowedUrls.length && { allowedUrls }) });
     const { token, ...metadata } = data;
-    list.added(data.usage === 'pk' ? data : metadata);
+    table.put(data.usage === 'pk' ? data : metadata);
     $('create-form').reset();
     permanent.picker.select([]);
     say(status, `Created the ${data.usage === 'pk' ? 'public' : 'secret'} token “${data.note || data.id}”.`, 'ok');

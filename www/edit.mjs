@@ -1,15 +1,15 @@
 // Editing a token (note, scopes, allowed URLs) in a dialog, and deleting one after a confirmation.
-import { tokenName } from './list.mjs';
 import { scopePicker, withScopes } from './scopes.mjs';
-import { $, confirmDialog, errorText, lines, onSubmit, say, sayError } from './ui.mjs';
+import { $, confirmDialog, errorText, lines, onSubmit, openDialog, say, sayError, tokenName } from './ui.mjs';
 
 const sameList = (a = [], b = []) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**
- * @param {{ session: object, list: ReturnType<import('./list.mjs').tokenList>,
- *   onOwnTokenDeleted: () => void }} options
+ * @param {{ session: object, table: ReturnType<import('./table.mjs').tokenTable>,
+ *   onOwnTokenDeleted: () => void, fallbackFocus: () => HTMLElement|null }} options
+ *   `fallbackFocus` is where the keyboard goes when the control that opened a dialog is gone
  */
-export function tokenEditor({ session, list, onOwnTokenDeleted }) {
+export function tokenEditor({ session, table, onOwnTokenDeleted, fallbackFocus }) {
   const dialog = $('edit-dialog');
   const form = $('edit-form');
   const status = $('edit-status');
@@ -17,10 +17,7 @@ export function tokenEditor({ session, list, onOwnTokenDeleted }) {
   const urls = $('edit-urls');
   const picker = scopePicker($('edit-scopes'));
   let editing = null;
-  let opener = null;
 
-  dialog.querySelector('[data-close]').addEventListener('click', () => dialog.close());
-  dialog.addEventListener('close', () => opener?.focus());
   $('edit-clear-urls').addEventListener('click', () => {
     urls.value = '';
     urls.focus();
@@ -30,15 +27,16 @@ export function tokenEditor({ session, list, onOwnTokenDeleted }) {
     const changes = changesOf(editing);
     if (Object.keys(changes).length === 0) {
       dialog.close();
-      list.say(`Nothing to save: ${tokenName(editing)} is unchanged.`);
+      table.say(`Nothing to save: ${tokenName(editing)} is unchanged.`);
       return;
     }
     say(status, 'Saving…');
     try {
       const { data } = await session.client.update({ authorizationId: editing.id, ...changes });
-      list.replaced(data);
+      // A public token keeps its string, which the update's answer may leave out.
+      table.put({ ...(editing.token && data.usage === 'pk' && { token: editing.token }), ...data });
       dialog.close();
-      list.say(`Saved the changes to ${tokenName(data)}.`);
+      table.say(`Saved the changes to ${tokenName(data)}.`);
     } catch (err) {
       sayError(status, err);
     }
@@ -59,7 +57,6 @@ export function tokenEditor({ session, list, onOwnTokenDeleted }) {
     /** Opens the dialog for `token`. */
     edit(token) {
       editing = token;
-      opener = document.activeElement;
       $('edit-which').textContent = `${tokenName(token)} (${token.id}), a ${token.usage === 'pk' ? 'public' : 'secret'} token.`;
       note.value = token.note ?? '';
       urls.value = (token.allowedUrls ?? []).join('\n');
@@ -70,8 +67,7 @@ export function tokenEditor({ session, list, onOwnTokenDeleted }) {
       picker.setScopes(withScopes(session.scopes, token.scopes));
       picker.select(token.scopes, (id) => token.usage === 'pk' && !session.scopes.find((s) => s.id === id)?.public);
       say(status, token.usage === 'pk' ? 'A public token cannot gain secret scopes.' : '');
-      dialog.showModal();
-      note.focus();
+      openDialog(dialog, { focus: note, fallback: fallbackFocus });
     },
 
     /** Deletes `token` once the user confirms. */
@@ -80,14 +76,14 @@ export function tokenEditor({ session, list, onOwnTokenDeleted }) {
       const question =
         `Delete the token ${tokenName(token)} (${token.id})? Apps using it will stop working. This cannot be undone.` +
         (own ? ' It is the token this page is connected with: the page will disconnect.' : '');
-      if (!(await confirmDialog(question))) return;
+      if (!(await confirmDialog(question, { fallback: fallbackFocus }))) return;
       try {
         await session.client.delete({ authorizationId: token.id });
-        list.removed(token.id);
-        list.say(`Deleted the token ${tokenName(token)} (${token.id}).`);
+        table.removed([token.id]);
+        table.say(`Deleted the token ${tokenName(token)} (${token.id}).`);
         if (own) onOwnTokenDeleted();
       } catch (err) {
-        list.say(errorText(err), 'error');
+        table.say(errorText(err), 'error');
       }
     },
   };

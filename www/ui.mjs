@@ -63,13 +63,24 @@ export function onSubmit(form, handler) {
 
 export const USAGE_LABELS = { pk: 'Public (pk)', sk: 'Secret (sk)', tk: 'Temporary (tk)' };
 
-const DATE_FORMAT = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+/** A token's name in sentences and button labels: its note (or its id), quoted. */
+export const tokenName = (token) => `“${token.note || token.id}”`;
 
-/** A `<time>` element for a date or ISO 8601 string. */
-export function timeEl(value) {
+const NUMBER = new Intl.NumberFormat('en');
+/** `count(3, 'token')` → "3 tokens"; `count(1, 'token')` → "1 token". */
+export const count = (n, singular, plural = `${singular}s`) => `${NUMBER.format(n)} ${n === 1 ? singular : plural}`;
+export const formatNumber = (n) => NUMBER.format(n);
+
+const DATE_FORMAT = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+export const SHORT_DATE_FORMAT = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
+
+/** A `<time>` element for a date or ISO 8601 string; `short` shows the day only (the title has the time). */
+export function timeEl(value, short = false) {
   const date = value instanceof Date ? value : new Date(value);
   if (Number.isNaN(date.getTime())) return document.createTextNode(String(value));
-  return h('time', { datetime: date.toISOString() }, DATE_FORMAT.format(date));
+  const el = h('time', { datetime: date.toISOString() }, (short ? SHORT_DATE_FORMAT : DATE_FORMAT).format(date));
+  if (short) el.title = DATE_FORMAT.format(date);
+  return el;
 }
 
 /** A `<dl>` of `[term, description]` pairs; a description is text or nodes. */
@@ -102,13 +113,62 @@ async function copyText(text, code, feedback) {
   }
 }
 
-/** Asks a yes/no question in the confirm dialog; resolves to true when confirmed. */
-export function confirmDialog(text) {
-  const dialog = $('confirm-dialog');
-  $('confirm-text').textContent = text;
+/**
+ * Opens a modal `dialog` and moves the keyboard into it (`focus`, else its first control). When it
+ * closes, focus goes back to the control that opened it, or, if that one is gone, to
+ * `fallback(section)`, `section` being the page section the opener was in.
+ * Its `[data-close]` buttons close it.
+ */
+export function openDialog(dialog, { focus, fallback } = {}) {
+  const opener = document.activeElement;
+  const area = opener?.closest?.('section[id]') ?? null;
+  if (!dialog.dataset.wired) {
+    dialog.dataset.wired = 'true';
+    dialog.addEventListener('click', (event) => {
+      if (event.target.closest('[data-close]')) dialog.close();
+    });
+  }
   dialog.returnValue = '';
   dialog.showModal();
+  (focus ?? dialog.querySelector('button, input, select, textarea'))?.focus();
+  dialog.addEventListener('close', () => {
+    const usable = opener?.isConnected && opener !== document.body && !opener.disabled && !opener.closest('[hidden]');
+    const target = usable ? opener : fallback?.(area);
+    target?.focus();
+  }, { once: true });
+}
+
+/** Asks a yes/no question in the confirm dialog; resolves to true when confirmed. */
+export function confirmDialog(text, { fallback } = {}) {
+  const dialog = $('confirm-dialog');
+  $('confirm-text').textContent = text;
+  openDialog(dialog, { focus: dialog.querySelector('[autofocus]'), fallback });
   return new Promise((resolve) => {
     dialog.addEventListener('close', () => resolve(dialog.returnValue === 'confirm'), { once: true });
   });
+}
+
+/**
+ * Polls `client.rateLimit` (the client's pacing: `{ limit, interval, held, resumesIn }`) every
+ * 250 ms and hands `onText` a sentence while calls are held for the rate limit, else ''. The page
+ * paces nothing itself: the client holds calls beyond its limit. Returns a function that stops it.
+ */
+export function watchRateLimit(client, onText) {
+  let last = null;
+  const tick = () => {
+    let pacing = null;
+    try {
+      pacing = client.rateLimit ?? null;
+    } catch {
+      pacing = null; // a freed client
+    }
+    const text = pacing && pacing.held > 0 && pacing.resumesIn > 0
+      ? `Waiting ${Math.ceil(pacing.resumesIn / 1000)} s for the rate limit (${count(pacing.held, 'request')} held; ` +
+        `the API allows ${formatNumber(pacing.limit)} every ${count(pacing.interval, 'second')}).`
+      : '';
+    if (text !== last) onText((last = text));
+  };
+  tick();
+  const timer = setInterval(tick, 250);
+  return () => clearInterval(timer);
 }

@@ -1,47 +1,117 @@
 // Shared by the dashboard's tests: a dashboard on ephemeral ports with a temporary data file,
-// headless Debian Chromium, and plain-HTTP access to the emulator's API and test hooks.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// headless Debian Chromium (from test/support.mjs), plain-HTTP access to the emulator's API and
+// test hooks, screenshots, and an accessibility audit with axe-core.
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { ROOT, launchChromium, tempDir as supportTempDir } from '../../test/support.mjs';
 import { startDashboard } from '../../scripts/serve.mjs';
 
-export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export { ROOT, launchChromium };
 export const SCREENSHOTS = join(ROOT, 'artifacts', 'screenshots');
+export const WAIT = { timeout: 10_000 };
 
 /** A fresh folder under the system's temporary folder, removed by `remove()`. */
-export function tempDir() {
-  const path = mkdtempSync(join(tmpdir(), 'dashboard-test-'));
-  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
-}
+export const tempDir = () => supportTempDir('dashboard-test-');
 
 /** startDashboard on free ports, with hooks, no rate limit and a data file in `dir`. */
 export function startTestDashboard(dir, options = {}) {
   return startDashboard({ port: 0, hooks: true, rateLimit: false, dataFile: join(dir, 'emulator.json'), ...options });
 }
 
-export function launchChromium() {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
+/**
+ * A dashboard, a browser and a page on it, for one test file. The page's console output and
+ * page errors are collected in `consoleMessages`, the URLs it asked the dashboard's server for in
+ * `dashboardUrls`. `close()` ends everything.
+ */
+export async function openDashboard({ viewport = { width: 1280, height: 900 }, dashboard: options = {}, clipboard = false } = {}) {
+  const dir = tempDir();
+  const dashboard = await startTestDashboard(dir.path, options);
+  const browser = await launchChromium();
+  const context = await browser.newContext({ viewport });
+  if (clipboard) await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(dashboard.url).origin });
+  const page = await context.newPage();
+  const consoleMessages = [];
+  const dashboardUrls = [];
+  page.on('console', (message) => consoleMessages.push(`${message.type()}: ${message.text()}`));
+  page.on('pageerror', (error) => consoleMessages.push(`pageerror: ${error.message}`));
+  page.on('request', (request) => {
+    if (request.url().startsWith(dashboard.url)) dashboardUrls.push(request.url());
   });
+  return {
+    dir,
+    dashboard,
+    browser,
+    context,
+    page,
+    consoleMessages,
+    dashboardUrls,
+    async close() {
+      await browser.close();
+      await dashboard.close();
+      dir.remove();
+    },
+  };
+}
+
+/** Opens the dashboard and waits until it connected itself to the emulator and shows its table. */
+export async function connectedPage(page, dashboard) {
+  await page.goto(dashboard.url);
+  await waitForText(page.locator('#connect-status'), 'Connected to the account');
+  await page.locator('#token-table tbody tr').first().waitFor(WAIT);
+}
+
+/** Waits until `locator` (or one of its matches) contains `text`; on timeout, says what it shows. */
+export async function waitForText(locator, text, wait = WAIT) {
+  try {
+    await locator.filter({ hasText: text }).first().waitFor(wait);
+  } catch (err) {
+    const shown = await locator.allInnerTexts().catch(() => []);
+    throw new Error(`${err.message.split('\n')[0]}\nwanted: ${text}\nshown: ${JSON.stringify(shown)}`);
+  }
+}
+
+/** The table's rows, and the row whose note is `note`. */
+export const rows = (page) => page.locator('#token-table tbody tr');
+export const rowOf = (page, note) =>
+  rows(page).filter({ has: page.getByRole('rowheader', { name: new RegExp(`^${escapeRegExp(note)}( This page’s token)?$`) }) });
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** The notes of the rows shown, in order. */
+export const shownNotes = (page) => rows(page).evaluateAll((trs) => trs.map((tr) => tr.querySelector('th').firstChild.textContent));
+
+/** Ticks a scope in a scope picker, opening the secret scopes first when needed. */
+export async function tick(scope, root) {
+  const box = root.getByLabel(scope);
+  if (!(await box.isVisible())) await root.locator('summary', { hasText: 'Secret scopes' }).click();
+  await box.check();
 }
 
 /** Saves a screenshot of the whole page as artifacts/screenshots/<name>.png. */
-export async function screenshot(page, name) {
+export async function screenshot(page, name, options = {}) {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true, ...options });
+}
+
+let axeSource = null;
+
+/**
+ * Runs axe-core in the page and fails on any serious or critical violation. axe is evaluated in
+ * the page through the DevTools protocol, which the page's CSP (script-src 'self', no inline
+ * script) does not apply to; nothing about the page's own policy is relaxed.
+ * Resolves to the violations of lesser impact, for the test to print.
+ */
+export async function audit(page, state) {
+  axeSource ??= readFileSync(join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }));
+  });
+  const blocking = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(blocking, [], `axe: serious or critical violations in the state "${state}"`);
+  const minor = violations.map((v) => `${v.impact} ${v.id} (${v.nodes.length} nodes)`);
+  console.log(`# axe, ${state}: no serious or critical violations${minor.length ? `; lesser: ${minor.join(', ')}` : ''}`);
+  return violations;
 }
 
 /** Calls an emulator test hook; resolves to its JSON answer (or null). */
@@ -55,10 +125,40 @@ export async function hook(dashboard, method, path, body) {
   return response.status === 204 ? null : response.json();
 }
 
-/** Every token of the admin's account, read straight from the API (one page of up to 1000). */
-export async function apiTokens(dashboard) {
-  const url = `${dashboard.emulatorUrl}/tokens/v2/${dashboard.username}?limit=1000&access_token=${dashboard.adminToken}`;
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`listing tokens: ${response.status}`);
-  return response.json();
+/** Calls the emulator's API with the admin token (e.g. to create a token with allowed URLs). */
+export async function api(dashboard, method, path, body) {
+  const url = `${dashboard.emulatorUrl}${path}${path.includes('?') ? '&' : '?'}access_token=${dashboard.adminToken}`;
+  const response = await fetch(url, {
+    method,
+    headers: { 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+  return response.status === 204 ? null : response.json();
+}
+
+/** Every token of the admin's account, read straight from the API (one page of up to 100000). */
+export function apiTokens(dashboard) {
+  return api(dashboard, 'GET', `/tokens/v2/${dashboard.username}?limit=100000`);
+}
+
+/** Asserts that the page shows none of `secrets` (outside form fields) and that none is in its URL. */
+export async function assertNoSecretShown(page, ...secrets) {
+  const text = await page.evaluate(() => document.body.innerText);
+  for (const secret of secrets) {
+    assert.ok(!text.includes(secret), 'a secret token is visible on the page');
+    assert.ok(!page.url().includes(secret), 'a token is in the URL');
+  }
+}
+
+/**
+ * Console output other than Chromium's own lines for failed requests (which the tests cause on
+ * purpose); `secrets` must appear neither there nor in a URL the page asked the dashboard for.
+ */
+export function assertCleanConsole({ consoleMessages, dashboardUrls }, ...secrets) {
+  for (const secret of secrets) {
+    assert.ok(!consoleMessages.some((m) => m.includes(secret)), 'a token was written to the console');
+    assert.ok(!dashboardUrls.some((u) => u.includes(secret)), 'a token was sent to the dashboard server');
+  }
+  assert.deepEqual(consoleMessages.filter((m) => !m.startsWith('error: Failed to load resource: the server responded with a status of')), []);
 }
