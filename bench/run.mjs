@@ -6,7 +6,7 @@
 // real work (about 1 ms a request). Also: pacing's cost per call, 300 deletes paced under the
 // API's rate limit, the leak scan's speed, cold start, and the download with what makes it up.
 // `--quick` takes fewer samples and leaves out the 300 deletes (two minutes by design).
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -15,37 +15,12 @@ import { cpus, totalmem } from 'node:os';
 import { ROOT, launchChromium, serveStatic, tempDir } from '../test/support.mjs';
 import { benchScan, TARGET_MB_PER_SECOND } from './scan.mjs';
 import { sizeBreakdown } from './size.mjs';
+import { ROUNDS, PER_ROUND, QUICK, median, startServer, startFixedServer, perCall } from './measure.mjs';
 
 const require = createRequire(import.meta.url);
 const contenders = require('./contenders.cjs');
-const QUICK = process.argv.includes('--quick');
-const ROUNDS = QUICK ? 3 : 12;
-const PER_ROUND = QUICK ? 10 : 25;
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
-
-/**
- * A server in its own process, so that it does not share an event loop with the clients. The
- * script prints one JSON line `{url, adminToken, username}` once it listens.
- */
-async function startServer(name, script, args) {
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  process.on('exit', () => child.kill());
-  const info = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolve(JSON.parse(line));
-    });
-    child.on('exit', () => reject(new Error(`${name} exited`)));
-  });
-  return { ...info, stop: () => child.kill() };
-}
 
 /** PUTs or POSTs `body` to an emulator hook. */
 const hook = (emu, method, path, body) => fetch(`${emu.url}/__emulator/${path}`, { method, body: JSON.stringify(body) });
@@ -80,42 +55,6 @@ async function pacedDeletes(emu) {
   const seconds = (performance.now() - started) / 1000;
   await hook(emu, 'PUT', 'rate-limit', { limit: 1_000_000, interval: 60 });
   return { seconds, failed: results.filter((r) => r.status === 'rejected').length };
-}
-
-/** Fixed answers: 100 tokens a page, 20 pages for listAll (as the seeded emulator has ~2000 tokens). */
-const startFixedServer = () => startServer('the fixed-answer server', join(ROOT, 'bench', 'fixed-server.mjs'), ['--port', '0']);
-
-/**
- * Per-call times of every contender against `server`, interleaved call by call. For each operation:
- * each contender's median time per call (ms), and in `addedUs` the median, over rounds, of what a
- * contender's call took beyond raw fetch's call of the same round (µs); pairing the calls of one
- * round keeps this machine's drift out of the difference.
- */
-async function perCall(makers, server, ops = ['checkValidity', 'listTokens', 'listAll', 'create']) {
-  const clients = Object.fromEntries(Object.entries(makers).map(([k, make]) => [k, make(server.url, server.adminToken, server.username)]));
-  const results = {};
-  for (const op of ops) {
-    const times = Object.fromEntries(Object.keys(clients).map((k) => [k, []]));
-    // One call of each contender in turn (the first one rotating), so that this machine's
-    // drifting speed weighs on all of them alike.
-    const samples = op === 'listAll' ? ROUNDS * 5 : ROUNDS * PER_ROUND;
-    // Warm-up: every contender's code paths compiled by the JIT before anything is timed.
-    const warmUp = op === 'listAll' ? 3 : 100;
-    for (const c of Object.values(clients)) for (let i = 0; i < warmUp; i += 1) await c[op]();
-    const names = Object.keys(clients);
-    for (let round = 0; round < samples; round += 1) {
-      const order = names.slice(round % names.length).concat(names.slice(0, round % names.length));
-      for (const name of order) {
-        const t = performance.now();
-        await clients[name][op]();
-        times[name].push(performance.now() - t);
-      }
-    }
-    results[op] = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
-    results[op].addedUs = Object.fromEntries(names.filter((k) => k !== 'raw')
-      .map((k) => [k, median(times[k].map((t, i) => (t - times.raw[i]) * 1000))]));
-  }
-  return results;
 }
 
 async function inFlight(makers, emu, total = QUICK ? 512 : 2048, width = 64) {
