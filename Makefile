@@ -26,6 +26,7 @@ start: pkg
 	@node scripts/start.mjs
 
 bench: pkg
+	@bash scripts/setup.sh --bench
 	@node bench/run.mjs
 
 clean:

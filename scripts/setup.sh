@@ -8,7 +8,7 @@
 #        "sysroot" mode: when rustup cannot fetch it, Debian's rustc-web + a wasm32 std built here from
 #                        rust-web-src with -Zbuild-std, linked into rustup as the toolchain "system-web".
 #   3. wasm-bindgen-cli at exactly the version of the wasm-bindgen crate in Cargo.lock, wasm-pack, and
-#      geckodriver (Firefox's WebDriver, from crates.io).
+#      geckodriver (Firefox's WebDriver, from crates.io); with --bench, also twiggy (`make bench`).
 #   4. wasm-opt from the npm package `binaryen` (Debian's binaryen 108 silently breaks wasm-bindgen output).
 #   5. The project's npm dev dependencies (`npm ci`).
 # It writes .toolchain/env.sh, which the Makefile sources before any wasm command.
@@ -18,6 +18,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MODE=${WASM_TOOLCHAIN_MODE:-auto}
 WASM_PACK_VERSION=${WASM_PACK_VERSION:-0.15.1}
 GECKODRIVER_VERSION=${GECKODRIVER_VERSION:-0.37.1}
+TWIGGY_VERSION=${TWIGGY_VERSION:-0.8.0}
 BINARYEN_NPM_VERSION=${BINARYEN_NPM_VERSION:-132.0.0}
 RUSTUP_TIMEOUT=${RUSTUP_TIMEOUT:-90}
 SYSROOT_BUILD_DIR=${SYSROOT_BUILD_DIR:-/var/tmp/wasm32-sysroot-build}
@@ -132,6 +133,10 @@ cargo_install() { # crate version expected-`--version`-output binary
 cargo_install wasm-bindgen-cli "$WBV" "wasm-bindgen $WBV" wasm-bindgen
 cargo_install wasm-pack "$WASM_PACK_VERSION" "wasm-pack $WASM_PACK_VERSION" wasm-pack
 cargo_install geckodriver "$GECKODRIVER_VERSION" "geckodriver $GECKODRIVER_VERSION" geckodriver
+# `make bench` only (scripts/setup.sh --bench): twiggy, which says what the wasm module is made of.
+if [ "${1:-}" = --bench ]; then
+  cargo_install twiggy "$TWIGGY_VERSION" "twiggy-opt $TWIGGY_VERSION" twiggy
+fi
 
 # ------------------------------------------------------------------ 4. wasm-opt from npm binaryen
 if ! "$BINARYEN_PREFIX/bin/wasm-opt" --version 2>/dev/null | grep -q "version ${BINARYEN_NPM_VERSION%%.*}\b"; then

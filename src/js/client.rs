@@ -48,6 +48,11 @@ impl Reply {
     pub fn header(&self, name: &str) -> Option<String> {
         transport::header(&self.headers, name)
     }
+
+    /// The response object a method resolves to (see [`convert::response`]).
+    pub fn into_js(self, next_start: Option<Option<String>>) -> JsValue {
+        convert::response(self.status, &self.headers, &self.data, next_start)
+    }
 }
 
 /// What the client knows of the API's clock.

@@ -7,7 +7,6 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
-use super::client::Reply;
 use crate::core::error::Error;
 use crate::core::options;
 use crate::core::plain;
@@ -97,12 +96,7 @@ extern "C" {
 
 /// `{ status, ok, headers, data, json() }`, plus `nextStart` (the next page's cursor or `null`)
 /// for a page of `listTokens`.
-pub fn response(reply: Reply, next_start: Option<Option<String>>) -> JsValue {
-    response_with(reply.status, &reply.headers, &reply.data, next_start)
-}
-
-/// A response object for `data`, with the status and headers of the answer it came from.
-pub fn response_with(
+pub fn response(
     status: u16,
     headers: &JsValue,
     data: &JsValue,

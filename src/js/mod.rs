@@ -168,7 +168,7 @@ impl Tokens {
                 .send(&client.config.list_tokens(&o)?, &limits)
                 .await?;
             let next = response::next_start(reply.header("link").as_deref(), &client.config.origin);
-            Ok(convert::response(reply, Some(next)))
+            Ok(reply.into_js(Some(next)))
         })
     }
 
@@ -202,7 +202,7 @@ impl Tokens {
         spawn(async move {
             let (o, limits) = read?;
             let reply = client.create_temp_token(&o, &limits).await?;
-            Ok(convert::response(reply, None))
+            Ok(reply.into_js(None))
         })
     }
 
@@ -220,7 +220,7 @@ impl Tokens {
         spawn(async move {
             let (o, limits) = read?;
             let reply = client.send(&client.config.create(&o)?, &limits).await?;
-            Ok(convert::response(reply, None))
+            Ok(reply.into_js(None))
         })
     }
 
@@ -238,7 +238,7 @@ impl Tokens {
         spawn(async move {
             let (o, limits) = read?;
             let reply = client.send(&client.config.update(&o)?, &limits).await?;
-            Ok(convert::response(reply, None))
+            Ok(reply.into_js(None))
         })
     }
 
@@ -257,7 +257,7 @@ impl Tokens {
         spawn(async move {
             let (o, limits) = read?;
             let req = client.config.check_validity(o.access_token);
-            Ok(convert::response(client.send(&req, &limits).await?, None))
+            Ok(client.send(&req, &limits).await?.into_js(None))
         })
     }
 
@@ -274,7 +274,7 @@ impl Tokens {
         spawn(async move {
             let (o, limits) = read?;
             let req = client.config.list_scopes(&o.username)?;
-            Ok(convert::response(client.send(&req, &limits).await?, None))
+            Ok(client.send(&req, &limits).await?.into_js(None))
         })
     }
 
@@ -292,7 +292,7 @@ impl Tokens {
         spawn(async move {
             let (o, limits) = read?;
             let req = client.config.delete(&o.username, &o.authorization_id)?;
-            Ok(convert::response(client.send(&req, &limits).await?, None))
+            Ok(client.send(&req, &limits).await?.into_js(None))
         })
     }
 
@@ -317,12 +317,7 @@ impl Tokens {
                 Ok(r) => {
                     let data = convert::rotated(&r.created.data, &r.previous, r.deleted);
                     let headers = r.created.headers.into();
-                    Ok(convert::response_with(
-                        r.created.status,
-                        &headers,
-                        &data,
-                        None,
-                    ))
+                    Ok(convert::response(r.created.status, &headers, &data, None))
                 }
                 Err(failed) => Err(match failed.created {
                     Some(created) => convert::error_with_created(failed.error, &created),
