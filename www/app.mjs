@@ -16,6 +16,7 @@ import { $, busy, errorText, onSubmit, say, sayError } from './ui.mjs';
 const STORAGE_KEY = 'mapbox-token-dashboard';
 const DEFAULT_ORIGIN = 'https://api.mapbox.com';
 const PANELS = ['sections', 'tokens', 'review', 'create', 'temporary'];
+const FIRST_PANELS = ['sections', 'tokens'];
 
 /** What the panels share: the connected client, the account's scopes, the connecting token's id. */
 const session = { client: null, scopes: [], ownId: null };
@@ -24,10 +25,13 @@ const fields = { accessToken: $('access-token'), origin: $('api-origin'), userna
 const connectStatus = $('connect-status');
 const remember = $('remember');
 
-// The local server's settings are read while the module compiles.
+// Marks on the way to the first table (read by the tests, which print them).
+performance.mark('dashboard:modules-evaluated');
+// The local server's settings are read while the wasm module compiles.
 const saved = readSaved();
 const config = saved ? null : localConfig();
 await init();
+performance.mark('dashboard:wasm-ready');
 
 const table = tokenTable({
   session,
@@ -91,6 +95,7 @@ async function start() {
     return;
   }
   const local = await config;
+  performance.mark('dashboard:config-read');
   if (local) {
     $('local-note').hidden = false;
     fillFields({ origin: local.origin, accessToken: local.accessToken });
@@ -129,13 +134,15 @@ async function connect({ accessToken, origin, username }) {
     return;
   }
   if (session.client !== client) return; // disconnected meanwhile
-  // The table first: the scope pickers are filled once the scopes arrive.
-  for (const id of PANELS) $(id).hidden = false;
+  // The table first; the other panels once it is painted, with the scope pickers filled.
+  for (const id of FIRST_PANELS) $(id).hidden = false;
+  performance.mark('dashboard:table-shown');
   $('disconnect-button').hidden = false;
   if (remember.checked) sessionStorage.setItem(STORAGE_KEY, JSON.stringify({ accessToken, origin, username }));
   else sessionStorage.removeItem(STORAGE_KEY);
-  const { data, error } = await scopes;
+  const [{ data, error }] = await Promise.all([scopes, afterPaint()]);
   if (session.client !== client) return;
+  for (const id of PANELS) $(id).hidden = false;
   session.scopes = data ?? fallbackScopes();
   const scopeNote = error ? ` Only public scopes are offered: the list of scopes could not be read. ${errorText(error)}` : '';
   creator.setScopes(session.scopes);
@@ -161,6 +168,11 @@ function disconnect(message) {
     $('local-note').hidden = true;
     say(connectStatus, message);
   }
+}
+
+/** Resolves once the browser has painted what the page shows now. */
+function afterPaint() {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 }
 
 function readFields() {

@@ -1,6 +1,6 @@
 // The security review: findings computed in this page from the loaded tokens (nothing is sent
 // anywhere), each a sentence with the action that fixes it.
-import { $, count, formatNumber, h, hiddenText, SHORT_DATE_FORMAT, tokenName } from './ui.mjs';
+import { $, count, formatNumber, h, hiddenText, shortDate, tokenName } from './ui.mjs';
 
 const YEAR_MS = 365 * 24 * 60 * 60 * 1000;
 const SHOWN_PER_GROUP = 10;
@@ -30,7 +30,7 @@ export const FINDING_KINDS = [
     kind: 'stale',
     title: 'Tokens not modified for over a year',
     test: (t, { now }) => !t.default && now - Date.parse(t.modified) > YEAR_MS,
-    sentence: (t) => `${tokenName(t)} has not changed since ${SHORT_DATE_FORMAT.format(new Date(t.modified))}: rotate it, or delete it if nothing uses it.`,
+    sentence: (t) => `${tokenName(t)} has not changed since ${shortDate(new Date(t.modified))}: rotate it, or delete it if nothing uses it.`,
     action: 'Rotate',
   },
   {

@@ -3,18 +3,25 @@
 // ("Load more", or "Load all", which the client paces by the rate limit).
 //
 // Rows are built once per token and kept; sorting and searching only reorder or leave out the
-// kept rows, so that a keystroke in the search box costs a filter over strings and one DOM update.
-import { $, count, formatNumber, say, sayError, SHORT_DATE_FORMAT, tokenName, watchRateLimit } from './ui.mjs';
+// kept rows. Beyond VIRTUAL_MIN rows, only the rows in (and near) the scrolled view are in the
+// document, between two spacer rows that stand for the others, so that a keystroke, a sort or a
+// page of "Load all" lays out some fifty rows rather than a thousand. Every row has the same
+// height (cells hold one line), which is what the spacers' heights are computed from; the table
+// says how many rows it has (aria-rowcount) and each row where it is (aria-rowindex).
+import { $, count, formatNumber, say, sayError, shortDate, tokenName, watchRateLimit } from './ui.mjs';
 
-const COLLATOR = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
+let collator = null; // made on first use: see ui.mjs on Intl
+const compareNotes = (a, b) => (collator ??= new Intl.Collator(undefined, { sensitivity: 'base', numeric: true })).compare(a, b);
 const SCOPES_SHOWN = 3;
 const LOAD_ALL_PAGE = 100;
+const VIRTUAL_MIN = 100; // up to this many rows, all are in the document
+const OVERSCAN = 12; // rows rendered beyond each edge of the view
 
 /** Orders by each sortable column; ties (and empty notes, which go last) fall back to creation. */
 const COMPARE = {
   created: (a, b) => compareText(a.created, b.created) || compareText(a.id, b.id),
   modified: (a, b) => compareText(a.modified, b.modified) || COMPARE.created(a, b),
-  note: (a, b) => (!a.note - !b.note) || COLLATOR.compare(a.note ?? '', b.note ?? '') || COMPARE.created(a, b),
+  note: (a, b) => (!a.note - !b.note) || compareNotes(a.note ?? '', b.note ?? '') || COMPARE.created(a, b),
 };
 const compareText = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -30,6 +37,7 @@ const searchText = (token) => [token.note ?? '', token.id, ...token.scopes, ...(
 export function tokenTable({ session, onOpen, onChange }) {
   const table = $('token-table');
   const tbody = table.tBodies[0];
+  const scroller = $('table-scroll');
   const status = $('list-status');
   const tableCount = $('table-count');
   const empty = $('table-empty');
@@ -60,6 +68,9 @@ export function tokenTable({ session, onOpen, onChange }) {
   let currentId = null; // the row whose details are open
   let loadingAll = null; // the AbortController of "Load all"
   let firstPaintMarked = false;
+  let placed = []; // what tbody holds: ids, and numbers for spacers' heights
+  let rowHeight = 0; // px from one row's top to the next one's, measured; 0: not yet
+  let windowed = false;
 
   // --- loading -----------------------------------------------------------------------------
 
@@ -194,7 +205,7 @@ export function tokenTable({ session, onOpen, onChange }) {
     order = order.filter((id) => !gone.has(id));
     updated();
     if (neighbour) focusRow(neighbour);
-    else if (focusedRow) (tbody.rows[0] ?? search).focus();
+    else if (focusedRow) (shown.length ? rowOf(shown[0]) : search).focus();
   }
 
   function sortOrder() {
@@ -215,19 +226,111 @@ export function tokenTable({ session, onOpen, onChange }) {
   function render() {
     const next = terms.length ? order.filter((id) => matches(haystacks.get(id))) : order;
     const stale = next.length !== shown.length || next.some((id, i) => id !== shown[i] || !rows.has(id));
-    if (stale) {
-      shown = next.slice();
-      tbody.replaceChildren(...shown.map(rowOf));
-    }
+    if (stale) shown = next.slice();
     if (!tokens.has(activeId) || !shown.includes(activeId)) setActive(shown[0] ?? null);
+    place(stale);
     if (!firstPaintMarked && shown.length) {
       // Element Timing: the browser reports when the first row is painted (the tests read it).
       firstPaintMarked = true;
-      tbody.rows[0].cells[1].setAttribute('elementtiming', 'first-token-row');
+      rowOf(shown[0]).cells[1].setAttribute('elementtiming', 'first-token-row');
     }
     showCounts();
     showSelection();
   }
+
+  /** Puts the rows to show in tbody: all of them, or those of the scrolled view between spacers. */
+  function place(force = false) {
+    const n = shown.length;
+    windowed = n > VIRTUAL_MIN;
+    let next;
+    if (!windowed) {
+      next = shown;
+      table.removeAttribute('aria-rowcount');
+    } else {
+      const height = rowHeight || measure();
+      const header = table.tHead.offsetHeight;
+      const top = Math.max(0, scroller.scrollTop - header);
+      const view = scroller.clientHeight || window.innerHeight;
+      const first = Math.min(n, Math.max(0, Math.floor(top / height) - OVERSCAN));
+      const last = Math.min(n, Math.ceil((top + view) / height) + OVERSCAN);
+      const indices = [];
+      for (let i = first; i < last; i++) indices.push(i);
+      // The row with the keyboard focus stays in the document wherever the view goes.
+      const active = tbody.contains(document.activeElement) ? shown.indexOf(activeId) : -1;
+      if (active >= 0 && (active < first || active >= last)) indices.push(active);
+      indices.sort((a, b) => a - b);
+      next = [];
+      let at = 0;
+      for (const i of indices) {
+        if (i > at) next.push((i - at) * height);
+        next.push(shown[i]);
+        at = i + 1;
+      }
+      if (n > at) next.push((n - at) * height);
+      table.setAttribute('aria-rowcount', String(n + 1));
+      for (const i of indices) rowOf(shown[i]).setAttribute('aria-rowindex', String(i + 2));
+    }
+    if (!force && next.length === placed.length && next.every((item, i) => item === placed[i])) return;
+    placed = next;
+    update(next.map((item) => (typeof item === 'number' ? spacer(item) : rowOf(item))));
+  }
+
+  /**
+   * Makes tbody hold `nodes`, leaving in place the rows that stay: a row taken out of the
+   * document, even for a moment, loses the keyboard focus.
+   */
+  function update(nodes) {
+    const keep = new Set(nodes);
+    for (const child of [...tbody.children]) if (!keep.has(child)) child.remove();
+    let at = tbody.firstElementChild;
+    for (const node of nodes) {
+      if (node === at) at = at.nextElementSibling;
+      else tbody.insertBefore(node, at);
+    }
+  }
+
+  /** The height of a row (with its border or margin), from rows put in the document to measure. */
+  function measure() {
+    const sample = shown.slice(0, 2).map(rowOf);
+    update(sample);
+    placed = [];
+    const height = sample.length === 2 ? sample[1].offsetTop - sample[0].offsetTop : sample[0].offsetHeight;
+    // While the table is hidden nothing can be measured: an estimate, measured again once shown.
+    if (height > 0) rowHeight = height;
+    return height > 0 ? height : 40;
+  }
+
+  /** Scrolls the table so that the row at `index` is in view (below the sticky header). */
+  function scrollToIndex(index) {
+    if (!windowed) return;
+    const height = rowHeight || measure();
+    const header = table.tHead.offsetHeight;
+    const sticky = getComputedStyle(table.tHead.rows[0].cells[1]).position === 'sticky';
+    const top = header + index * height;
+    const viewTop = scroller.scrollTop + (sticky ? header : 0);
+    const viewBottom = scroller.scrollTop + scroller.clientHeight;
+    if (top < viewTop) scroller.scrollTop = top - (sticky ? header : 0);
+    else if (top + height > viewBottom) scroller.scrollTop = top + height - scroller.clientHeight;
+    place();
+  }
+
+  let scrollQueued = false;
+  scroller.addEventListener('scroll', () => {
+    if (!windowed || scrollQueued) return;
+    scrollQueued = true;
+    requestAnimationFrame(() => {
+      scrollQueued = false;
+      place();
+    });
+  }, { passive: true });
+  // A new width (e.g. the narrow layout) changes the rows' height: measured again.
+  let lastWidth = 0;
+  new ResizeObserver(() => {
+    if (scroller.clientWidth === lastWidth && rowHeight) return;
+    lastWidth = scroller.clientWidth;
+    rowHeight = 0;
+    if (windowed) place(true);
+  }).observe(scroller);
 
   function matches(haystack) {
     for (const term of terms) if (!haystack.includes(term)) return false;
@@ -260,7 +363,7 @@ export function tokenTable({ session, onOpen, onChange }) {
     box.setAttribute('aria-label', `Select ${name}`);
     row.append(cell('td', 'select', null, box));
 
-    const note = cell('th', 'note-cell', 'Note', token.note || span('muted', 'No note'));
+    const note = cell('th', 'note-cell', 'Note', token.note ? span('note-text', token.note) : span('note-text muted', 'No note'));
     note.scope = 'row';
     if (token.id === session.ownId) note.append(' ', span('badge own', 'This page’s token'));
     row.append(note);
@@ -335,9 +438,12 @@ export function tokenTable({ session, onOpen, onChange }) {
   }
 
   function focusRow(id) {
-    const row = rows.get(id);
-    if (!row || !row.isConnected) return false;
+    const index = shown.indexOf(id);
+    if (index < 0) return false;
     setActive(id);
+    scrollToIndex(index);
+    const row = rowOf(id);
+    if (!row.isConnected) place(true);
     row.focus();
     return true;
   }
@@ -348,25 +454,25 @@ export function tokenTable({ session, onOpen, onChange }) {
   }
 
   tbody.addEventListener('focusin', (event) => {
-    const row = event.target.closest('tr');
+    const row = event.target.closest('tr[data-id]');
     if (row) setActive(row.dataset.id);
   });
 
   tbody.addEventListener('change', (event) => {
     if (!event.target.classList.contains('row-select')) return;
-    setSelected(event.target.closest('tr').dataset.id, event.target.checked);
+    setSelected(event.target.closest('tr[data-id]').dataset.id, event.target.checked);
     showSelection();
   });
 
   tbody.addEventListener('click', (event) => {
-    const row = event.target.closest('tr');
+    const row = event.target.closest('tr[data-id]');
     if (!row || event.target.closest('input, button, a, label')) return;
     if (getSelection().type === 'Range') return; // the user is selecting text
     open(row.dataset.id, false);
   });
 
   tbody.addEventListener('keydown', (event) => {
-    const row = event.target.closest('tr');
+    const row = event.target.closest('tr[data-id]');
     if (!row || event.altKey || event.ctrlKey || event.metaKey) return;
     const at = shown.indexOf(row.dataset.id);
     const moves = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: shown.length - 1, PageDown: at + 10, PageUp: at - 10 };
@@ -432,7 +538,9 @@ export function tokenTable({ session, onOpen, onChange }) {
       currentId = null;
       activeId = null;
       shown = [];
+      placed = [];
       tbody.replaceChildren();
+      table.removeAttribute('aria-rowcount');
       tableCount.textContent = '';
       empty.hidden = true;
       updateLoadButtons();
@@ -480,6 +588,18 @@ function cell(tag, className, label, ...children) {
   return el;
 }
 
+/** A row standing for `height` pixels of rows that are not in the document. */
+function spacer(height) {
+  const row = document.createElement('tr');
+  row.className = 'spacer';
+  row.setAttribute('aria-hidden', 'true');
+  const filler = document.createElement('td');
+  filler.colSpan = 7;
+  filler.style.height = `${height}px`; // CSSOM, which the page's CSP allows (style attributes it does not)
+  row.append(filler);
+  return row;
+}
+
 function span(className, text) {
   const el = document.createElement('span');
   el.className = className;
@@ -492,6 +612,6 @@ function dateEl(iso) {
   if (Number.isNaN(date.getTime())) return String(iso);
   const el = document.createElement('time');
   el.dateTime = iso;
-  el.textContent = SHORT_DATE_FORMAT.format(date);
+  el.textContent = shortDate(date);
   return el;
 }

@@ -71,13 +71,20 @@ export async function waitForText(locator, text, wait = WAIT) {
   }
 }
 
-/** The table's rows, and the row whose note is `note`. */
-export const rows = (page) => page.locator('#token-table tbody tr');
+/**
+ * The table's rows in the document, and the row whose note is `note`. Beyond 100 rows, only those
+ * in and near the scrolled view are in the document: `rowCount` is how many the table shows.
+ */
+export const rows = (page) => page.locator('#token-table tbody tr[data-id]');
+export const rowCount = (page) => page.evaluate(() => {
+  const table = document.getElementById('token-table');
+  return table.hasAttribute('aria-rowcount') ? Number(table.getAttribute('aria-rowcount')) - 1 : table.querySelectorAll('tbody tr[data-id]').length;
+});
 export const rowOf = (page, note) =>
   rows(page).filter({ has: page.getByRole('rowheader', { name: new RegExp(`^${escapeRegExp(note)}( This page’s token)?$`) }) });
 const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** The notes of the rows shown, in order. */
-export const shownNotes = (page) => rows(page).evaluateAll((trs) => trs.map((tr) => tr.querySelector('th').firstChild.textContent));
+export const shownNotes = (page) => rows(page).evaluateAll((trs) => trs.map((tr) => tr.querySelector('.note-text').textContent));
 
 /** Ticks a scope in a scope picker, opening the secret scopes first when needed. */
 export async function tick(scope, root) {
