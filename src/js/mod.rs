@@ -368,7 +368,7 @@ impl TokenIterator {
     )]
     pub fn finish(&self) -> Promise {
         self.state.borrow_mut().close();
-        pages::next(&self.state)
+        Promise::resolve(&pages::done())
     }
 }
 

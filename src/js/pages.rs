@@ -59,11 +59,12 @@ impl Pages {
         }
     }
 
-    /// Ends the iteration (`return()`): nothing more is fetched or handed out.
+    /// Ends the iteration (`return()`): nothing more is fetched, handed out or reported.
     pub(super) fn close(&mut self) {
         self.closed = true;
         self.next = None;
         self.page = None;
+        self.error = None;
     }
 
     /// The next fetched token, as `{ value, done: false }`.
@@ -78,7 +79,7 @@ impl Pages {
 }
 
 /// `{ value: undefined, done: true }`: the end.
-fn done() -> JsValue {
+pub(super) fn done() -> JsValue {
     let end = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&end, &"value".into(), &JsValue::UNDEFINED);
     let _ = js_sys::Reflect::set(&end, &"done".into(), &JsValue::TRUE);
