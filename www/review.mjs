@@ -7,7 +7,7 @@ const SHOWN_PER_GROUP = 10;
 
 /**
  * The kinds of finding, in the order shown. `test(token, context)` says whether a token has it;
- * `sentence(token, context)` explains it in one sentence; `action` is what fixes it (null: advice).
+ * `sentence(token, context)` explains it in one sentence; `actions` fix it (none: advice only).
  */
 export const FINDING_KINDS = [
   {
@@ -15,7 +15,7 @@ export const FINDING_KINDS = [
     title: 'Public tokens without URL restrictions',
     test: (t) => t.usage === 'pk' && !t.default && !t.allowedUrls?.length,
     sentence: (t) => `${tokenName(t)} is a public token that any website can use: add the URLs of your own sites to its allowed URLs.`,
-    action: 'Edit',
+    actions: ['Edit'],
   },
   {
     kind: 'secret-tokens-write',
@@ -24,21 +24,21 @@ export const FINDING_KINDS = [
     sentence: (t, { ownId }) =>
       `${tokenName(t)} holds tokens:write, so whoever has it can create more tokens: remove that scope unless it manages tokens` +
       (t.id === ownId ? ' (this page is connected with it).' : '.'),
-    action: 'Edit',
+    actions: ['Edit'],
   },
   {
     kind: 'stale',
     title: 'Tokens not modified for over a year',
     test: (t, { now }) => !t.default && now - Date.parse(t.modified) > YEAR_MS,
     sentence: (t) => `${tokenName(t)} has not changed since ${shortDate(new Date(t.modified))}: rotate it, or delete it if nothing uses it.`,
-    action: 'Rotate',
+    actions: ['Rotate', 'Delete'],
   },
   {
     kind: 'no-note',
     title: 'Tokens without a note',
     test: (t) => !t.note?.trim(),
     sentence: (t) => `The ${t.usage === 'pk' ? 'public' : 'secret'} token ${t.id} has no note: add one that says what uses it, so that it can be reviewed.`,
-    action: 'Edit',
+    actions: ['Edit'],
   },
   {
     kind: 'default-token',
@@ -46,18 +46,18 @@ export const FINDING_KINDS = [
     test: (t) => t.default,
     sentence: () =>
       'The default public token is shared by everything that uses your account and can be neither restricted nor rotated: give each app its own public token with allowed URLs (advice only).',
-    action: null,
+    actions: [],
   },
 ];
 
 /**
- * Every finding for `tokens`: `[{ kind, token, text, action }]`, grouped by kind in the order of
+ * Every finding for `tokens`: `[{ kind, token, text, actions }]`, grouped by kind in the order of
  * FINDING_KINDS. Pure: the same tokens, `now` and `ownId` give the same findings.
  */
 export function reviewFindings(tokens, { now = Date.now(), ownId = null } = {}) {
   const context = { now, ownId };
-  return FINDING_KINDS.flatMap(({ kind, test, sentence, action }) =>
-    tokens.filter((t) => test(t, context)).map((token) => ({ kind, token, text: sentence(token, context), action })));
+  return FINDING_KINDS.flatMap(({ kind, test, sentence, actions }) =>
+    tokens.filter((t) => test(t, context)).map((token) => ({ kind, token, text: sentence(token, context), actions })));
 }
 
 /**
@@ -85,7 +85,10 @@ export function securityReview({ session, table, actions }) {
       ' Computed in this page: nothing is sent anywhere.',
       ...(table.complete() ? [] : [' ', h('button', { type: 'button', class: 'secondary small', onclick: () => table.loadAll() }, 'Load all tokens')]),
     );
+    // The keyboard stays where it was: on the same button, or on the heading if its finding went.
+    const focused = list.contains(document.activeElement) ? document.activeElement.dataset.key ?? '' : null;
     list.replaceChildren(...FINDING_KINDS.map((kind) => group(kind, findings.filter((f) => f.kind === kind.kind))).filter(Boolean));
+    if (focused !== null) (list.querySelector(`[data-key="${CSS.escape(focused)}"]`) ?? $('review-title')).focus();
   }
 
   function group({ kind, title }, findings) {
@@ -95,11 +98,12 @@ export function securityReview({ session, table, actions }) {
     const headingId = `finding-${kind}`;
     return h('section', { class: 'finding-group', 'data-kind': kind, 'aria-labelledby': headingId },
       h('h3', { id: headingId, tabindex: -1 }, `${title} (${formatNumber(findings.length)})`),
-      h('ul', { class: 'findings' }, shown.map(({ token, text, action }) =>
+      h('ul', { class: 'findings' }, shown.map(({ token, text, actions: fixes }) =>
         h('li', { 'data-id': token.id },
           h('span', { class: 'finding-text' }, text),
-          action && h('button', { type: 'button', class: action === 'Delete' ? 'danger small' : 'secondary small', onclick: () => actions[action](token) },
-            action, hiddenText(` ${tokenName(token)}`))))),
+          fixes.length > 0 && h('span', { class: 'finding-actions' }, fixes.map((action) =>
+            h('button', { type: 'button', class: action === 'Delete' ? 'danger small' : 'secondary small', 'data-key': `${kind}/${token.id}/${action}`, onclick: () => actions[action](token) },
+              action, hiddenText(` ${tokenName(token)}`))))))),
       findings.length > shown.length &&
         h('button', { type: 'button', class: 'secondary small', onclick: () => { expanded.add(kind); render(); $(headingId)?.focus(); } },
           `Show all ${formatNumber(findings.length)}`));
