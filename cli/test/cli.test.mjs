@@ -2,28 +2,16 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, beforeEach, test } from 'node:test';
-import { SCOPES, startEmulator } from '../../emulator/index.mjs';
-import { closedPort, installCli, leaks, runCli, runs, tempDir } from './helpers.mjs';
+import { after, test } from 'node:test';
+import { SCOPES } from '../../emulator/index.mjs';
+import { closedPort, fileEmulator, leaks, runCli, runs, tempDir } from './helpers.mjs';
 
-let emu;
-let scratch;
-let scratchDir;
+const emu = await fileEmulator();
 /** Tokens no output may hold unless a run allows it. */
-const secrets = [];
-
-before(async () => {
-  installCli();
-  emu = await startEmulator({ rateLimit: false, hooks: true });
-  secrets.push(emu.adminToken);
-  scratchDir = tempDir('mapbox-tokens-cli-');
-  scratch = scratchDir.path;
-});
-after(async () => {
-  await emu?.close();
-  scratchDir?.remove();
-});
-beforeEach(() => emu.reset());
+const secrets = [emu.adminToken];
+const scratchDir = tempDir('mapbox-tokens-cli-');
+const scratch = scratchDir.path;
+after(() => scratchDir.remove());
 
 /** `mapbox-tokens --origin <emulator> ...args`, authorised by the admin token unless `env` says otherwise. */
 const cli = (args, { env, input } = {}) =>

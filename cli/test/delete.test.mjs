@@ -2,21 +2,13 @@
 // progress line on a terminal only, a summary, exit 1 when any failed. Run as a child process
 // against the local Tokens API emulator.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import { startEmulator } from '../../emulator/index.mjs';
-import { installCli, leaks, runCli, runs } from './helpers.mjs';
+import { fileEmulator, leaks, runCli, runs } from './helpers.mjs';
 
-let emu;
+const emu = await fileEmulator();
 /** Tokens no output may hold. */
-const secrets = [];
-
-before(async () => {
-  installCli();
-  emu = await startEmulator({ rateLimit: false, hooks: true });
-  secrets.push(emu.adminToken);
-});
-after(() => emu?.close());
-beforeEach(() => emu.reset());
+const secrets = [emu.adminToken];
 
 /** `mapbox-tokens --origin <emulator> ...args` with the admin token, or `env`'s. */
 const cli = (args, { env, input } = {}, emulator = emu) =>

@@ -6,6 +6,8 @@ import { once } from 'node:events';
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { after, beforeEach } from 'node:test';
+import { startEmulator } from '../../emulator/index.mjs';
 import { ROOT, cleanEnv } from '../../test/support.mjs';
 
 export { tempDir } from '../../test/support.mjs';
@@ -18,6 +20,18 @@ const BIN = join(INSTALLED, 'mapbox-tokens.mjs');
 export function installCli() {
   mkdirSync(INSTALLED, { recursive: true });
   for (const file of readdirSync(SOURCE).filter((f) => f.endsWith('.mjs'))) copyFileSync(join(SOURCE, file), join(INSTALLED, file));
+}
+
+/**
+ * The emulator of a test file (test hooks on, no rate limit), with the current command line
+ * installed first: reset before each test, closed after the file's tests.
+ */
+export async function fileEmulator() {
+  installCli();
+  const emu = await startEmulator({ rateLimit: false, hooks: true });
+  after(() => emu.close());
+  beforeEach(() => emu.reset());
+  return emu;
 }
 
 /** Every run so far: `{ args, code, stdout, stderr, allowed }`; `allowed` lists the tokens its output may hold. */

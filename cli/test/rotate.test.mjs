@@ -2,21 +2,12 @@
 // emulator: the new token keeps the old one's settings and is printed even when the old one
 // could not be deleted.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
-import { startEmulator } from '../../emulator/index.mjs';
-import { installCli, leaks, runCli, runs } from './helpers.mjs';
+import { test } from 'node:test';
+import { fileEmulator, leaks, runCli, runs } from './helpers.mjs';
 
-let emu;
+const emu = await fileEmulator();
 /** Tokens no output may hold unless a run allows it. */
-const secrets = [];
-
-before(async () => {
-  installCli();
-  emu = await startEmulator({ rateLimit: false, hooks: true });
-  secrets.push(emu.adminToken);
-});
-after(() => emu?.close());
-beforeEach(() => emu.reset());
+const secrets = [emu.adminToken];
 
 const cli = (args, { env, input } = {}) =>
   runCli(['--origin', emu.url, ...args], { env: { MAPBOX_ACCESS_TOKEN: emu.adminToken, ...env }, input });
