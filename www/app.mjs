@@ -29,7 +29,7 @@ const remember = $('remember');
 performance.mark('dashboard:modules-evaluated');
 // The local server's settings are read while the wasm module compiles.
 const saved = readSaved();
-const config = saved ? null : localConfig();
+const config = localConfig(); // read even when unused, so that its preload (index.html) is used
 await init();
 performance.mark('dashboard:wasm-ready');
 
@@ -126,6 +126,9 @@ async function connect({ accessToken, origin, username }) {
   session.client = client;
   session.ownId = ownIdOf(accessToken);
   const scopes = client.listScopes().then(({ data }) => ({ data }), (error) => ({ error }));
+  // The table's frame is laid out while the first page is on its way.
+  for (const id of FIRST_PANELS) $(id).hidden = false;
+  table.say('Loading the tokens…', '');
   try {
     await table.reload();
   } catch (err) {
@@ -207,7 +210,8 @@ function readSaved() {
 /** `/config.json`, served only by the local server (`make start`); null anywhere else. */
 async function localConfig() {
   try {
-    const response = await fetch('config.json', { cache: 'no-store' });
+    // The same request as index.html's preload, which it takes over; the server says no-store.
+    const response = await fetch('config.json');
     if (!response.ok) return null;
     const config = await response.json();
     return config?.local === true && typeof config.origin === 'string' && typeof config.accessToken === 'string' ? config : null;

@@ -71,6 +71,7 @@ export function bulkDeleter({ session, table, onOwnTokenDeleted, fallbackFocus }
     ask.hidden = true;
     run.hidden = false;
     stop.disabled = false;
+    title.textContent = `Deleting ${count(total, 'token')}…`;
     bar.max = total;
     bar.value = 0;
     const showProgress = () => {

@@ -52,8 +52,8 @@ export function tokenRotator({ session, table, fallbackFocus }) {
       if (err?.created) {
         // Created, but the old one could not be deleted: the new token must not be lost.
         table.put(listed(err.created));
-        say(status, `The new token was created, but the old token ${tokenName(token)} could not be deleted, so the old token still exists: ${errorText(err)}`, 'error');
-        showNewToken(err.created);
+        say(status, `The new token is ready, but the old token ${tokenName(token)} could not be deleted: it still exists. Delete it once your apps use the new one.`, 'error');
+        showNewToken(err.created, errorText(err));
       } else {
         say(status, errorText(err), 'error');
         confirm.disabled = false;
@@ -65,14 +65,16 @@ export function tokenRotator({ session, table, fallbackFocus }) {
     }
   });
 
-  function showNewToken(created) {
+  /** Shows the new token once; `failure` says why the old one could not be deleted. */
+  function showNewToken(created, failure = null) {
     ask.hidden = true;
     const secret = created.usage === 'sk';
-    result.replaceChildren(
+    result.replaceChildren(...[
       h('h3', {}, `The new ${secret ? 'secret' : 'public'} token`),
       secret && h('p', { class: 'warning' }, 'Copy it now: this secret token cannot be shown again.'),
       tokenValue(created.token, 'the new token'),
-    );
+      failure && h('p', { class: 'help', id: 'rotate-failure' }, `Why the old token is still there: ${failure}`),
+    ].filter(Boolean));
     result.hidden = false;
     done.hidden = false;
     result.focus();

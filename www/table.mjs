@@ -232,7 +232,7 @@ export function tokenTable({ session, onOpen, onChange }) {
     if (!firstPaintMarked && shown.length) {
       // Element Timing: the browser reports when the first row is painted (the tests read it).
       firstPaintMarked = true;
-      rowOf(shown[0]).cells[1].setAttribute('elementtiming', 'first-token-row');
+      rowOf(shown[0]).querySelector('.note-text').setAttribute('elementtiming', 'first-token-row');
     }
     showCounts();
     showSelection();
@@ -363,9 +363,16 @@ export function tokenTable({ session, onOpen, onChange }) {
     box.setAttribute('aria-label', `Select ${name}`);
     row.append(cell('td', 'select', null, box));
 
-    const note = cell('th', 'note-cell', 'Note', token.note ? span('note-text', token.note) : span('note-text muted', 'No note'));
+    // One line: the note gives way (with an ellipsis) before the badge does.
+    const line = span('note-line', '');
+    line.append(token.note ? span('note-text', token.note) : span('note-text muted', 'No note'));
+    if (token.id === session.ownId) {
+      const own = span('badge own', 'This page');
+      own.append(span('visually-hidden', '’s token'));
+      line.append(' ', own);
+    }
+    const note = cell('th', 'note-cell', 'Note', line);
     note.scope = 'row';
-    if (token.id === session.ownId) note.append(' ', span('badge own', 'This page’s token'));
     row.append(note);
 
     const usage = [span(`badge usage-${token.usage}`, token.usage)];

@@ -40,7 +40,7 @@ test('served by startDashboard, the page connects itself to the emulator and sho
   assert.equal(await defaultRow.locator('td.urls').innerText(), 'Any URL');
   const adminRow = rowOf(page, 'Emulator admin token');
   assert.equal(await adminRow.locator('td.usage').innerText(), 'sk');
-  assert.match(await adminRow.locator('th').innerText(), /This page’s token/);
+  assert.match(await adminRow.locator('th').textContent(), /This page’s token/);
   assert.equal(await tableCount().innerText(), '2 tokens: that is all of them.');
   assert.equal(await page.evaluate(() => sessionStorage.length), 0, 'nothing is stored unless asked');
   await assertNoSecretShown(page, dashboard.adminToken);
@@ -137,7 +137,7 @@ test('Enter on a row opens its details: scopes grouped public and secret, URLs, 
   // Escape takes the keyboard back to the row.
   await panel.getByRole('button', { name: 'Edit', exact: true }).focus();
   await page.keyboard.press('Escape');
-  assert.equal(await page.evaluate(() => document.activeElement.closest('tr')?.querySelector('th').textContent), 'Server (secret)');
+  assert.equal(await page.evaluate(() => document.activeElement.closest('tr')?.querySelector('.note-text').textContent), 'Server (secret)');
 
   await rowOf(page, 'Website (public)').click();
   await waitForText(panel.locator('#details-heading'), 'Details of “Website (public)”');
@@ -426,13 +426,13 @@ test('is usable by keyboard: labelled controls, Tab and arrows reach rows, Enter
   assert.ok(!(await focusedIsRow()), 'one more Tab leaves the table');
   await page.keyboard.press('Shift+Tab');
   assert.ok(await focusedIsRow());
-  const firstNote = await page.evaluate(() => document.activeElement.querySelector('th').firstChild.textContent);
+  const firstNote = await page.evaluate(() => document.activeElement.querySelector('.note-text').textContent);
   await page.keyboard.press('ArrowDown');
   await page.keyboard.press('ArrowDown');
   const third = (await shownNotes(page))[2];
-  assert.equal(await page.evaluate(() => document.activeElement.querySelector('th').firstChild.textContent), third);
+  assert.equal(await page.evaluate(() => document.activeElement.querySelector('.note-text').textContent), third);
   await page.keyboard.press('Home');
-  assert.equal(await page.evaluate(() => document.activeElement.querySelector('th').firstChild.textContent), firstNote);
+  assert.equal(await page.evaluate(() => document.activeElement.querySelector('.note-text').textContent), firstNote);
   await page.keyboard.press('Space');
   await waitForText(page.locator('#selection-count'), '1 token selected.');
   await page.keyboard.press('Space');
@@ -452,7 +452,7 @@ test('is usable by keyboard: labelled controls, Tab and arrows reach rows, Enter
   assert.ok(await page.locator('#edit-dialog').isHidden());
   assert.ok(await edit.evaluate((el) => el === document.activeElement), 'focus is back on the Edit button');
   await page.keyboard.press('Escape');
-  assert.equal(await page.evaluate(() => document.activeElement.querySelector?.('th')?.textContent), 'Server (secret)', 'Escape leaves the details for the row');
+  assert.equal(await page.evaluate(() => document.activeElement.querySelector?.('.note-text')?.textContent), 'Server (secret)', 'Escape leaves the details for the row');
 
   // The check form submits with Ctrl+Enter from its text area.
   await page.getByLabel('Token, or text with tokens in it').focus();

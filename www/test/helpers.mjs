@@ -81,7 +81,7 @@ export const rowCount = (page) => page.evaluate(() => {
   return table.hasAttribute('aria-rowcount') ? Number(table.getAttribute('aria-rowcount')) - 1 : table.querySelectorAll('tbody tr[data-id]').length;
 });
 export const rowOf = (page, note) =>
-  rows(page).filter({ has: page.getByRole('rowheader', { name: new RegExp(`^${escapeRegExp(note)}( This page’s token)?$`) }) });
+  rows(page).filter({ has: page.getByRole('rowheader', { name: new RegExp(`^${escapeRegExp(note)}( This page ?’s token)?$`) }) });
 const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** The notes of the rows shown, in order. */
 export const shownNotes = (page) => rows(page).evaluateAll((trs) => trs.map((tr) => tr.querySelector('.note-text').textContent));

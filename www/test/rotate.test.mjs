@@ -31,6 +31,11 @@ async function openRotate(id) {
 }
 
 test('the dialog says what rotating does, and offers to delete the old token', async () => {
+  // (The search finds a token by its allowed URL too.)
+  await page.getByLabel('Search', { exact: true }).fill('shop.example');
+  await waitForText(page.locator('#table-count'), '1 of 4 loaded tokens matches “shop.example”.');
+  assert.equal(await rowsNamed('Store locator').count(), 1);
+  await page.getByLabel('Search', { exact: true }).fill('');
   await openRotate(made.store.id);
   assert.equal(await dialog().getByRole('heading', { level: 2 }).innerText(), 'Rotate token');
   const text = await dialog().locator('#rotate-text').innerText();
@@ -108,9 +113,10 @@ test('a failed delete keeps the new token on screen and says the old one still e
     await dialog().getByLabel('Delete the old token').check();
     await dialog().getByRole('button', { name: 'Rotate token' }).click();
     const status = page.locator('#rotate-status');
-    await waitForText(status, 'The new token was created, but the old token “Store locator” could not be deleted, so the old token still exists');
+    await waitForText(status, 'The new token is ready, but the old token “Store locator” could not be deleted: it still exists.');
     assert.equal(await status.getAttribute('data-kind'), 'error');
-    assert.match(await status.innerText(), /503/);
+    // The reason, as the client gives it.
+    assert.match(await page.locator('#rotate-failure').innerText(), /^Why the old token is still there: .*503/);
     const token = await page.locator('#rotate-result .token-value').innerText();
     assert.match(token, /^pk\./, 'the new token stays on screen');
     await screenshot(page, '32-rotate-failed-delete');

@@ -21,30 +21,37 @@ const ms = (value) => `${value.toFixed(1)} ms`;
 
 test('first table paint: navigation to the first row painted, cold cache, measured and printed', async () => {
   const paints = [];
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 5; i++) {
     // A new context each time: an empty HTTP cache, no service worker, nothing kept.
     const context = await run.browser.newContext({ viewport: { width: 1280, height: 900 } });
     const fresh = await context.newPage();
     try {
-      await fresh.goto(dashboard.url);
-      await fresh.locator('#token-table tbody tr').first().waitFor({ state: 'visible', ...WAIT });
-      // Element Timing: when the browser painted the first row's note (the page marks that cell).
-      const timing = await fresh.evaluate(() => new Promise((resolve) => {
+      // No polling of the page while it loads (a locator's script would take the main thread):
+      // one observer, waiting for the browser's Element Timing entry of the first row's note.
+      await fresh.goto(dashboard.url, { waitUntil: 'commit' });
+      const timing = await fresh.evaluate(() => new Promise((resolve, reject) => {
+        setTimeout(() => reject(new Error('no Element Timing entry for the first row within 10 s')), 10_000);
         new PerformanceObserver((list, observer) => {
           const entry = list.getEntries().find((e) => e.identifier === 'first-token-row');
           if (entry) {
             observer.disconnect();
-            resolve({ paint: entry.renderTime || entry.loadTime, domContentLoaded: performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd });
+            resolve({
+              paint: entry.renderTime || entry.loadTime,
+              domContentLoaded: performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd,
+              marks: performance.getEntriesByType('mark').filter((m) => m.name.startsWith('dashboard:')).map((m) => [m.name, m.startTime]),
+            });
           }
         }).observe({ type: 'element', buffered: true });
       }));
       paints.push(timing.paint);
-      console.log(`# first table paint, run ${i + 1}: ${ms(timing.paint)} after navigation start (DOMContentLoaded at ${ms(timing.domContentLoaded)})`);
+      const marks = timing.marks.map(([name, time]) => `${name.replace('dashboard:', '')} ${Math.round(time)}`).join(', ');
+      console.log(`# first table paint, run ${i + 1}: ${ms(timing.paint)} after navigation start (DOMContentLoaded ${Math.round(timing.domContentLoaded)} ms; ${marks} ms)`);
+      assert.ok(await fresh.locator('#token-table tbody tr').first().isVisible());
     } finally {
       await context.close();
     }
   }
-  console.log(`# first table paint: median ${ms(median(paints))} of ${paints.length} cold loads (goal: within 400 ms)`);
+  console.log(`# first table paint: median ${ms(median(paints))} of ${paints.length} cold loads, from ${ms(Math.min(...paints))} to ${ms(Math.max(...paints))} (goal: within 400 ms)`);
   assert.ok(paints.every((p) => p > 0));
 });
 
