@@ -151,6 +151,37 @@ test('a delete that fails is named in the summary with its reason; the others go
   assert.equal(await page.locator('#list-status').getAttribute('data-kind'), 'error');
 });
 
+test('Stop ends a run: the deletes the rate limit still holds are not made, and the summary says so', async () => {
+  const { tokens } = await hook(dashboard, 'POST', 'seed', { count: 6, note: 'Stoppable' });
+  // 4 requests per 30 s, learnt by a fresh client: the page's two requests on connecting, two
+  // deletes, then the rest are held.
+  await hook(dashboard, 'PUT', 'rate-limit', { limit: 4, interval: 30 });
+  try {
+    await page.reload();
+    await waitForText(page.locator('#table-count'), '10 tokens: that is all of them.');
+    await page.getByLabel('Search', { exact: true }).fill('stoppable');
+    await page.getByLabel('Select all shown').check();
+    await page.getByLabel('Search', { exact: true }).fill('');
+    await waitForText(page.locator('#selection-count'), '6 tokens selected.');
+    await page.getByRole('button', { name: 'Delete selected' }).click();
+    await dialog().getByRole('button', { name: 'Delete 6 tokens' }).click();
+    await waitForText(dialog().locator('#bulk-progress-text'), '2 of 6 tokens done: 2 deleted.');
+    await waitForText(dialog().locator('#bulk-wait'), 'for the rate limit (4 requests held');
+    await dialog().getByRole('button', { name: 'Stop' }).click();
+    const summary = dialog().locator('#bulk-summary');
+    await summary.waitFor(WAIT);
+    assert.match(await summary.locator('#bulk-summary-text').innerText(), /^Deleted 2 of 6 tokens\. Stopped before 4 tokens were deleted/);
+    await dialog().getByRole('button', { name: 'Close' }).click();
+    await hook(dashboard, 'PUT', 'rate-limit', false); // the test's own listing counts for the account too
+    const left = (await apiTokens(dashboard)).filter((t) => t.note === 'Stoppable').map((t) => t.id);
+    assert.equal(left.length, 4);
+    assert.ok(left.every((id) => tokens.some((t) => t.id === id)));
+    await waitForText(page.locator('#selection-count'), '4 tokens selected.');
+  } finally {
+    await hook(dashboard, 'PUT', 'rate-limit', false);
+  }
+});
+
 test('nothing reached the console', () => {
   assertCleanConsole(run, dashboard.adminToken);
 });
