@@ -238,6 +238,19 @@ test('told the limit up front, 18 deletes meet no 429, and the wait does not cou
   assert.equal(client().rateLimit, null, 'rateLimit: false');
 });
 
+test('the pacing follows the figures of every answer: a lowered limit is kept without a 429', { timeout: 60_000 }, async () => {
+  emu.setRateLimit({ limit: 100, interval: 60 });
+  const tokens = new Tokens({ accessToken: emu.adminToken, origin: emu.url });
+  await tokens.listScopes();
+  assert.equal(tokens.rateLimit.limit, 100);
+  emu.setRateLimit({ limit: 2, interval: 3 });
+  await tokens.listScopes(); // a success that says the new figures
+  assert.deepEqual([tokens.rateLimit.limit, tokens.rateLimit.interval], [2, 3]);
+  const { results, sent } = await deletes(tokens, 6);
+  assert.deepEqual(results.map((r) => r.status), Array(6).fill('fulfilled'));
+  assert.equal(sent, 6, 'no 429');
+});
+
 test('a call held by the pacing is cancelled by its signal, and nothing is sent for it', { timeout: 30_000 }, async () => {
   const tokens = new Tokens({ accessToken: emu.adminToken, origin: emu.url, rateLimit: { limit: 1, interval: 30 } });
   await tokens.listScopes();

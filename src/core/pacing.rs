@@ -29,6 +29,17 @@ pub struct Pacer {
     starts: VecDeque<f64>,
     /// No request starts before this (after a 429: the window's reset).
     held_until: f64,
+    /// Counts the changes that void the places handed out (new figures, a longer hold): a call
+    /// that waited for a place of an earlier generation takes a new one.
+    generation: u32,
+}
+
+/// A place under the rate limit: when its request may start, and under which figures.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Slot {
+    /// When the request may start.
+    pub at: f64,
+    generation: u32,
 }
 
 impl Pacer {
@@ -49,6 +60,7 @@ impl Pacer {
             interval_ms: interval_s * 1000.0,
             starts: VecDeque::new(),
             held_until: f64::NEG_INFINITY,
+            generation: 0,
         })
     }
 
@@ -59,6 +71,7 @@ impl Pacer {
             interval_ms: DEFAULT_INTERVAL_S * 1000.0,
             starts: VecDeque::new(),
             held_until: f64::NEG_INFINITY,
+            generation: 0,
         }
     }
 
@@ -72,9 +85,9 @@ impl Pacer {
         self.interval_ms / 1000.0
     }
 
-    /// Reserves the start of one request asked for at `now`: returns when it may start (`now`
-    /// when the window has room). Requests start in the order they ask.
-    pub fn reserve(&mut self, now: f64) -> f64 {
+    /// Reserves the start of one request asked for at `now`: when it may start (`now` when the
+    /// window has room). Requests start in the order they ask.
+    pub fn reserve(&mut self, now: f64) -> Slot {
         let mut at = now.max(self.held_until);
         if let Some(&last) = self.starts.back() {
             at = at.max(last);
@@ -90,22 +103,47 @@ impl Pacer {
         while self.starts.len() > self.limit as usize && self.starts.front() <= Some(&now) {
             self.starts.pop_front();
         }
-        at
-    }
-
-    /// Takes the figures a response gave (`X-Rate-Limit-Limit`, `-Interval`), when sane.
-    pub fn learn(&mut self, rate_limit: &RateLimit) {
-        if let (Some(limit), Some(interval)) = (rate_limit.limit, rate_limit.interval) {
-            if let Ok(told) = Pacer::new(limit, interval) {
-                self.limit = told.limit;
-                self.interval_ms = told.interval_ms;
-            }
+        Slot {
+            at,
+            generation: self.generation,
         }
     }
 
-    /// After a 429: no request starts before `until`, when the API's window resets.
-    pub fn hold_until(&mut self, until: f64) {
-        self.held_until = self.held_until.max(until);
+    /// Whether `slot` still stands: no change since it was handed out voids it. A call whose
+    /// place was voided while it waited asks for a new one.
+    pub fn stands(&self, slot: &Slot) -> bool {
+        slot.generation == self.generation
+    }
+
+    /// Voids the places still ahead of `now`: the calls waiting for them ask again.
+    fn void_places(&mut self, now: f64) {
+        self.starts.retain(|&at| at <= now);
+        self.generation = self.generation.wrapping_add(1);
+    }
+
+    /// Takes the figures a response gave (`X-Rate-Limit-Limit`, `-Interval`), when sane. When
+    /// they differ from those in force, the places handed out under the old ones are voided.
+    pub fn learn(&mut self, rate_limit: &RateLimit, now: f64) {
+        let (Some(limit), Some(interval)) = (rate_limit.limit, rate_limit.interval) else {
+            return;
+        };
+        let Ok(told) = Pacer::new(limit, interval) else {
+            return;
+        };
+        if (told.limit, told.interval_ms) != (self.limit, self.interval_ms) {
+            self.limit = told.limit;
+            self.interval_ms = told.interval_ms;
+            self.void_places(now);
+        }
+    }
+
+    /// After a 429: no request starts before `until`, when the API's window resets; the places
+    /// handed out for earlier are voided.
+    pub fn hold_until(&mut self, until: f64, now: f64) {
+        if until > self.held_until {
+            self.held_until = until;
+            self.void_places(now);
+        }
     }
 
     /// How many reserved starts still lie ahead of `now`, and how long until the first of them.
@@ -124,7 +162,7 @@ mod tests {
     #[test]
     fn lets_a_full_window_through_then_holds_the_rest() {
         let mut p = Pacer::new(5.0, 4.0).unwrap();
-        let starts: Vec<f64> = (0..12).map(|_| p.reserve(1000.0)).collect();
+        let starts: Vec<f64> = (0..12).map(|_| p.reserve(1000.0).at).collect();
         assert_eq!(&starts[..5], &[1000.0; 5]);
         assert_eq!(&starts[5..10], &[5250.0; 5]);
         assert_eq!(&starts[10..], &[9500.0; 2]);
@@ -143,36 +181,67 @@ mod tests {
         let mut p = Pacer::tokens_api();
         for i in 0..1000 {
             let now = f64::from(i) * 700.0; // 86 a minute
-            assert_eq!(p.reserve(now), now);
+            assert_eq!(p.reserve(now).at, now);
         }
     }
 
     #[test]
     fn learns_the_real_figures_and_holds_after_a_429() {
+        let told = |limit, interval| RateLimit {
+            limit: Some(limit),
+            interval: Some(interval),
+            reset: None,
+        };
         let mut p = Pacer::tokens_api();
         for _ in 0..5 {
-            assert_eq!(p.reserve(0.0), 0.0);
+            assert_eq!(p.reserve(0.0).at, 0.0);
         }
-        p.learn(&RateLimit {
-            limit: Some(5.0),
-            interval: Some(4.0),
-            reset: None,
-        });
+        p.learn(&told(5.0, 4.0), 0.0);
         assert_eq!((p.limit(), p.interval_s()), (5, 4.0));
-        assert_eq!(p.reserve(10.0), 4250.0);
+        assert_eq!(p.reserve(10.0).at, 4250.0);
         // Nonsense is not learned.
         for (limit, interval) in [(0.0, 4.0), (2.5, 4.0), (5.0, -1.0), (f64::NAN, 1.0)] {
-            p.learn(&RateLimit {
-                limit: Some(limit),
-                interval: Some(interval),
-                reset: None,
-            });
+            p.learn(&told(limit, interval), 10.0);
             assert_eq!((p.limit(), p.interval_s()), (5, 4.0));
         }
-        p.hold_until(20_000.0);
-        assert_eq!(p.reserve(5000.0), 20_000.0);
-        p.hold_until(100.0);
-        assert_eq!(p.reserve(5000.0), 20_000.0, "a hold never moves back");
+        p.hold_until(20_000.0, 10.0);
+        assert_eq!(p.reserve(5000.0).at, 20_000.0);
+        p.hold_until(100.0, 5000.0);
+        assert_eq!(p.reserve(5000.0).at, 20_000.0, "a hold never moves back");
+    }
+
+    #[test]
+    fn places_handed_out_under_old_figures_are_voided() {
+        let mut p = Pacer::new(10.0, 2.0).unwrap();
+        let places: Vec<Slot> = (0..15).map(|_| p.reserve(0.0)).collect();
+        assert!(places.iter().all(|s| p.stands(s)));
+        // The same figures again change nothing.
+        p.learn(
+            &RateLimit {
+                limit: Some(10.0),
+                interval: Some(2.0),
+                reset: None,
+            },
+            1.0,
+        );
+        assert!(places.iter().all(|s| p.stands(s)));
+        // A lower limit voids every place; the waiting calls ask again and are spaced by it.
+        p.learn(
+            &RateLimit {
+                limit: Some(3.0),
+                interval: Some(30.0),
+                reset: None,
+            },
+            1.0,
+        );
+        assert!(places.iter().all(|s| !p.stands(s)));
+        let again: Vec<f64> = (0..5).map(|_| p.reserve(2250.0).at).collect();
+        assert_eq!(again, [30_250.0, 30_250.0, 30_250.0, 60_500.0, 60_500.0]);
+        // So does a longer hold after a 429.
+        let before = p.reserve(70_000.0);
+        p.hold_until(100_000.0, 70_000.0);
+        assert!(!p.stands(&before));
+        assert_eq!(p.reserve(70_000.0).at, 100_000.0);
     }
 
     #[test]

@@ -66,17 +66,11 @@ struct Clock {
     asked: bool,
 }
 
-/// The pacer, and whether it has learned the API's figures from a response yet.
-struct Pacing {
-    pacer: Pacer,
-    learned: bool,
-}
-
 pub(crate) struct Client {
     pub config: Config,
     timeout_ms: f64,
     retries: u32,
-    pacing: Option<RefCell<Pacing>>,
+    pacing: Option<RefCell<Pacer>>,
     clock: RefCell<Clock>,
 }
 
@@ -169,12 +163,7 @@ impl Client {
             },
             timeout_ms: checked_timeout(o.timeout)?.unwrap_or(DEFAULT_TIMEOUT_MS),
             retries,
-            pacing: pacer.map(|pacer| {
-                RefCell::new(Pacing {
-                    pacer,
-                    learned: false,
-                })
-            }),
+            pacing: pacer.map(RefCell::new),
             clock: RefCell::default(),
         })
     }
@@ -263,17 +252,9 @@ impl Client {
             body,
         } = answer;
         self.clock.borrow_mut().latest = Some((headers.clone(), transport::wall_clock_ms()));
-        let rate_limit =
-            |headers: &Headers| response::rate_limit(|n| transport::header(headers, n));
-        if let Some(pacing) = &self.pacing {
-            let mut pacing = pacing.borrow_mut();
-            // The figures rarely change: read them until known, then from failures only.
-            if !pacing.learned || !(200..300).contains(&status) {
-                if let Some(told) = rate_limit(&headers) {
-                    pacing.pacer.learn(&told);
-                    pacing.learned = true;
-                }
-            }
+        let rate_limit = response::rate_limit(|n| transport::header(&headers, n));
+        if let (Some(pacing), Some(told)) = (&self.pacing, &rate_limit) {
+            pacing.borrow_mut().learn(told, transport::monotonic_ms());
         }
         let data = match body {
             Body::Empty => JsValue::NULL,
@@ -281,7 +262,7 @@ impl Client {
             Body::Text(body) => {
                 return Err(Failure::Status {
                     status,
-                    rate_limit: rate_limit(&headers),
+                    rate_limit,
                     body,
                 })
             }
@@ -293,29 +274,35 @@ impl Client {
         })
     }
 
-    /// Waits for a slot under the rate limit (unless pacing is off), or until `user` aborts. The
-    /// wait is added to `deadline`, if the call has one yet.
+    /// Waits for a place under the rate limit (unless pacing is off), or until `user` aborts. The
+    /// wait is added to `deadline`, if the call has one yet. A place voided while the call waited
+    /// for it (the API told other figures, or a 429 a later reset) is exchanged for a new one.
     async fn pace(
         &self,
         user: Option<&AbortSignal>,
-        deadline: Option<&mut Deadline>,
+        mut deadline: Option<&mut Deadline>,
     ) -> Result<(), Failure> {
         let Some(pacing) = &self.pacing else {
             return Ok(());
         };
-        let now = transport::monotonic_ms();
-        let wait = pacing.borrow_mut().pacer.reserve(now) - now;
-        if wait <= 0.0 {
-            return Ok(());
+        loop {
+            let now = transport::monotonic_ms();
+            let place = pacing.borrow_mut().reserve(now);
+            let wait = place.at - now;
+            if wait <= 0.0 {
+                return Ok(());
+            }
+            if let Some(deadline) = deadline.as_deref_mut() {
+                deadline.extend(wait)?;
+            }
+            transport::sleep(wait, user).await;
+            if user.is_some_and(AbortSignal::aborted) {
+                return Err(Failure::Aborted);
+            }
+            if pacing.borrow().stands(&place) {
+                return Ok(());
+            }
         }
-        if let Some(deadline) = deadline {
-            deadline.extend(wait)?;
-        }
-        transport::sleep(wait, user).await;
-        if user.is_some_and(AbortSignal::aborted) {
-            return Err(Failure::Aborted);
-        }
-        Ok(())
     }
 
     /// After a 429: no request of this client starts before the API's window resets.
@@ -323,22 +310,17 @@ impl Client {
         if let (Some(pacing), Some(reset)) = (&self.pacing, rate_limit.reset) {
             let wait = reset * 1000.0 - api_now;
             if wait.is_finite() && wait > 0.0 {
-                let until = transport::monotonic_ms() + wait;
-                pacing.borrow_mut().pacer.hold_until(until);
+                let now = transport::monotonic_ms();
+                pacing.borrow_mut().hold_until(now + wait, now);
             }
         }
     }
 
     /// What the pacing is doing: limit, interval (s), calls held, and ms until the next starts.
     pub fn pacing_status(&self) -> Option<(u32, f64, usize, f64)> {
-        let pacing = self.pacing.as_ref()?.borrow();
-        let (held, resumes_in) = pacing.pacer.waiting(transport::monotonic_ms());
-        Some((
-            pacing.pacer.limit(),
-            pacing.pacer.interval_s(),
-            held,
-            resumes_in,
-        ))
+        let pacer = self.pacing.as_ref()?.borrow();
+        let (held, resumes_in) = pacer.waiting(transport::monotonic_ms());
+        Some((pacer.limit(), pacer.interval_s(), held, resumes_in))
     }
 
     /// The API's time as well as the client knows it (see [`ApiClock`]).
