@@ -11,6 +11,7 @@ import { createServer } from 'node:http';
 import { dirname, extname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulator } from '../emulator/index.mjs';
+import { CONTENT_TYPES } from './content-types.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** URL prefix → folder it serves; the first matching prefix wins, so `/pkg/` comes before `/`. */
@@ -19,21 +20,6 @@ const MOUNTS = [
   ['/', join(ROOT, 'www')],
 ];
 
-const CONTENT_TYPES = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.cjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.ts': 'text/plain; charset=utf-8',
-  '.md': 'text/markdown; charset=utf-8',
-  '.txt': 'text/plain; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-};
 
 // Forms are handled by script: `form-action 'none'` makes sure none is ever submitted natively
 // (which would put its fields in a URL). The API origin is the user's choice: any https origin,

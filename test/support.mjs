@@ -8,6 +8,7 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CONTENT_TYPES } from '../scripts/content-types.mjs';
 
 /** The repository root (no trailing separator). */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -63,22 +64,6 @@ export async function launchChromium(options = {}) {
   });
 }
 
-/** Content types by extension; JavaScript as text/javascript so module scripts load, wasm so streaming compile works. */
-const TYPES = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.cjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.txt': 'text/plain; charset=utf-8',
-  '.ts': 'text/plain; charset=utf-8',
-};
 
 /**
  * Serves folders over HTTP on 127.0.0.1 and a free port, for GET and HEAD. `mounts` maps a URL
@@ -128,7 +113,7 @@ export async function serveStatic({ mounts, headers = {} }) {
       const body = await readFile(file);
       res.writeHead(200, {
         ...common,
-        'content-type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+        'content-type': CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
         'content-length': body.length,
       });
       res.end(req.method === 'HEAD' ? undefined : body);
