@@ -189,6 +189,8 @@ async function inChromium(emu) {
 
 const NODE_CONTENDERS = { raw: contenders.raw, rawSignal: contenders.rawWithSignal, ours: contenders.ours, sdk: contenders.sdk };
 const report = { machine: `${cpus().length} × ${cpus()[0].model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`, date: new Date().toISOString() };
+// First, while this process is small: its peak memory is then the scan's.
+report.scan = await benchScan();
 const fixed = await startFixedServer();
 try {
   report.nodeFixedServer = await perCall({ ...NODE_CONTENDERS, oursUnpaced: contenders.oursUnpaced }, fixed, ['checkValidity', 'listTokens', 'listAll', 'create']);
@@ -206,7 +208,6 @@ try {
 } finally {
   emu.stop();
 }
-report.scan = await benchScan();
 report.sizeBreakdown = sizeBreakdown();
 
 const checks = [];
