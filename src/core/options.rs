@@ -537,12 +537,16 @@ fn check(
             names.join(", ")
         )));
     }
-    let culprits = members.clone();
     if read(members.into_iter()).is_ok() {
         return Ok(());
     }
     // Which option is wrong: each is read alone until one fails. What it must be is that error
-    // itself (`given`, `Patch` and the option types write only that, never the value).
+    // itself (`given`, `Patch` and the option types write only that, never the value). The
+    // members are parsed again for this, so that a call whose options are fine never copies them.
+    let culprits = match serde_json::from_str(json) {
+        Ok(Value::Object(members)) => members,
+        _ => serde_json::Map::new(),
+    };
     for (key, value) in culprits {
         let alone = serde_json::Map::from_iter([(key.clone(), value)]);
         if let Err(e) = read(alone.into_iter()) {
