@@ -11,7 +11,7 @@ import { parseToken, isMapboxError } from 'mapbox-tokens';
 import * as library from 'mapbox-tokens';
 import {
   clean, table, fields, when, clip, scopeSummary, tokenInfoFields, tokenBlock,
-  redact, bytes, count, findingLine, progressLine, rateLimitWait,
+  redact, bytes, count, findingLine, progressLine, rateLimitWait, note, terminalText,
 } from './output.mjs';
 import { DEFAULT_MAX_SIZE, parseSize, scanPaths } from './scan.mjs';
 
@@ -71,7 +71,7 @@ async function list({ opts, client, print }) {
   }
   const { data, nextStart } = await client().listTokens({ ...filters, start: opts.start });
   print({ tokens: data.map(withoutSecret), nextStart }, (page) => tokenTable(page.tokens));
-  if (nextStart && !opts.json) process.stderr.write(`More tokens: add --start ${nextStart}, or use --all.\n`);
+  if (nextStart && !opts.json) note(`More tokens: add --start ${clean(nextStart)}, or use --all.`);
 }
 
 /** After a new secret token is printed as text: the reminder that it is never shown again. */
@@ -125,7 +125,7 @@ async function describe(tokens, id) {
 
 /** Asks `question` on stderr; true when the answer on stdin is y or yes. */
 function confirm(question) {
-  process.stderr.write(question);
+  process.stderr.write(terminalText(question));
   const lines = createInterface({ input: process.stdin });
   return new Promise((resolve) => {
     lines.once('line', (line) => resolve(/^y(es)?$/i.test(line.trim())));
@@ -252,7 +252,7 @@ async function remove(context) {
 }
 
 /** What `rotate` prints as text: the new token's block (with the token) and the old token's fate. */
-const rotatedText = (created, oldId, deleted) => `${tokenBlock(created, created.token)}\n${deleted
+const rotatedText = (created, id, deleted, oldId = clean(id)) => `${tokenBlock(created, created.token)}\n${deleted
   ? `The old token ${oldId} was deleted.`
   : `The old token ${oldId} still exists: delete it once nothing uses it (mapbox-tokens delete ${oldId}).`}`;
 
@@ -361,7 +361,7 @@ function scanNotes(report, opts, maxSize) {
     ].filter(([n]) => n).map(([n, what, why]) => `${count(n, what)} ${why}`);
     if (passed.length) lines.push(`Skipped: ${passed.join('; ')}.`);
   }
-  if (lines.length) process.stderr.write(`${lines.map(clean).join('\n')}\n`);
+  if (lines.length) note(lines.map(clean).join('\n'));
 }
 
 async function scan({ opts, args, client, print }) {
@@ -374,7 +374,7 @@ async function scan({ opts, args, client, print }) {
   // Built field by field: the token string itself never reaches the output, only `redacted`.
   const findings = result.findings.map(({ file, found }) => ({
     file: redact(file), line: found.line, column: found.column, usage: found.usage,
-    user: redact(found.user), authorization: found.authorization, redacted: found.redacted,
+    user: redact(found.user), authorization: found.authorization && redact(found.authorization), redacted: found.redacted,
   }));
   let checkError;
   if (opts.check) {
@@ -394,7 +394,7 @@ async function scan({ opts, args, client, print }) {
   const code = scanExitCode(report, opts.strict);
   // A check without an answer fails the command as any call does (exit 3 for no answer), unless a secret was found.
   if (checkError && code !== 1) throw checkError;
-  if (checkError) process.stderr.write(`mapbox-tokens: ${redact(checkError.message)}\n`);
+  if (checkError) note(`mapbox-tokens: ${clean(redact(checkError.message))}`);
   process.exitCode = code;
 }
 

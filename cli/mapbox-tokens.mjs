@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { Tokens, isMapboxError } from 'mapbox-tokens';
 import { COMMANDS, UsageError, firstLine, numeric } from './commands.mjs';
-import { mainHelp, commandHelp, redact } from './output.mjs';
+import { mainHelp, commandHelp, redact, clean, jsonText, terminalText } from './output.mjs';
 
 const GLOBALS = {
   origin: { type: 'string', arg: 'URL', help: 'the API origin (default https://api.mapbox.com)' },
@@ -75,13 +75,13 @@ function accessToken(opts) {
 
 async function main(argv) {
   const { name, command, opts, args } = parseCommandLine(argv);
-  const out = (text) => process.stdout.write(`${text}\n`);
+  const out = (text) => process.stdout.write(`${terminalText(text)}\n`);
   if (opts.help) return out(command ? commandHelp(name, command, GLOBALS) : mainHelp(COMMANDS, GLOBALS));
   if (!command && opts.version) return out(createRequire(import.meta.url)('mapbox-tokens/package.json').version);
   if (!command) throw new UsageError("no command given. Run 'mapbox-tokens --help' for the commands.");
   const client = (token = accessToken(opts)) =>
     new Tokens({ accessToken: token, origin: opts.origin, username: opts.username, timeout: numeric(opts.timeout) });
-  const print = (data, render) => out(opts.json ? JSON.stringify(data, null, 2) : render(data));
+  const print = (data, render) => out(opts.json ? jsonText(data) : render(data));
   await command.run({ opts, args, client, print });
 }
 
@@ -94,6 +94,7 @@ try {
   await main(process.argv.slice(2));
 } catch (e) {
   // Redacted although the library never puts a token in a message: this keeps it so for ours too.
-  process.stderr.write(`mapbox-tokens: ${redact(e?.message ?? e)}\n`);
+  // Cleaned: a message can quote the API or a scanned file, which could hold escape sequences.
+  process.stderr.write(`mapbox-tokens: ${clean(redact(e?.message ?? e))}\n`);
   process.exitCode = e instanceof UsageError ? 2 : isMapboxError(e) ? (EXIT[e.kind] ?? 1) : 1;
 }

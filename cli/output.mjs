@@ -6,6 +6,23 @@
 export const clean = (value) => String(value ?? '').replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
 
 /**
+ * Text about to be written to a terminal, several lines: every control character but the newline
+ * (ESC, BEL, CR, C1 such as the one-byte CSI) becomes a space. The last guard of every write, behind
+ * `clean` on each value: a string from a scanned file or from the API never drives the terminal.
+ */
+export const terminalText = (text) => String(text).replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, ' ');
+
+/**
+ * `data` as indented JSON whose text holds no control character: JSON.stringify escapes C0
+ * itself; DEL and C1 (which it leaves raw) are escaped here too, so the data stays exact.
+ */
+export const jsonText = (data) => JSON.stringify(data, null, 2)
+  .replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+/** Writes `text` and a newline to stderr, made safe for a terminal. */
+export const note = (text) => process.stderr.write(`${terminalText(text)}\n`);
+
+/**
  * Anything shaped like a token in `text` replaced by `pk.[redacted]` (or sk, tk): for messages
  * and for text that comes from outside (a file's name, a found token's user), which could hold one.
  */
@@ -96,9 +113,9 @@ export const findingLine = (f) => [
   `${clean(redact(f.file))}:${f.line}:${f.column}`,
   f.usage,
   clean(redact(f.user)),
-  f.authorization ?? '-',
-  f.redacted,
-  ...(f.verdict ? [f.verdict] : []),
+  clean(redact(f.authorization ?? '-')),
+  clean(f.redacted),
+  ...(f.verdict ? [clean(f.verdict)] : []),
 ].join('  ');
 
 /** `, waiting 12 s for the rate limit (40 held)` while the client's pacing holds calls; '' otherwise or without pacing. */
