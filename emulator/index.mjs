@@ -6,13 +6,15 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { API_ROUTES } from './lib/api.mjs';
 import { FaultQueue, applyFault } from './lib/faults.mjs';
-import { HOOK_PREFIX, HOOK_ROUTES, mintToken, seedTokens } from './lib/hooks.mjs';
+import { HOOK_PREFIX, HOOK_ROUTES, hookRefusal, mintToken, seedTokens } from './lib/hooks.mjs';
 import { ApiError, PREFLIGHT_HEADERS, errorReply, httpDate, matchRoute, readBody, send } from './lib/http.mjs';
 import { DEFAULT_RATE_LIMIT, RateLimiter, readRateLimit } from './lib/ratelimit.mjs';
+import { redactRequest } from './lib/redact.mjs';
 import { State } from './lib/state.mjs';
 import { isoDate } from './lib/tokens.mjs';
 
 export { SCOPES } from './lib/scopes.mjs';
+export { redactToken, redactTokens } from './lib/redact.mjs';
 
 const REQUEST_LOG_LIMIT = 10_000;
 const HOST_HEADER = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d+)?$/;
@@ -36,7 +38,9 @@ const HOST_HEADER = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d+)?$/;
  */
 
 /**
- * @typedef {object} RequestRecord an entry of the request log
+ * @typedef {object} RequestRecord an entry of the request log, its tokens redacted: the
+ *   `access_token` value, and token-shaped text anywhere, become `sk.…` and a fingerprint
+ *   (`redactToken(token)` gives the same text, to find a known token's requests)
  * @property {string} method
  * @property {string} path
  * @property {Record<string, string>} query
@@ -104,7 +108,8 @@ export async function startEmulator(options = {}) {
   const closing = new AbortController();
   let log = [];
 
-  const server = createServer((req, res) => handle(req, res).catch((err) => fail(res, err)));
+  const isHookPath = (path) => hooks && path.startsWith(HOOK_PREFIX);
+  const server = createServer((req, res) => handle(req, res).catch((err) => fail(res, err, !isHookPath(req.url))));
   server.listen(port, host);
   await once(server, 'listening');
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${server.address().port}`;
@@ -160,7 +165,7 @@ export async function startEmulator(options = {}) {
     const queryAt = req.url.indexOf('?');
     const path = queryAt === -1 ? req.url : req.url.slice(0, queryAt);
     const query = new URLSearchParams(queryAt === -1 ? '' : req.url.slice(queryAt + 1));
-    const isHook = hooks && path.startsWith(HOOK_PREFIX);
+    const isHook = isHookPath(path);
     let body = null;
     let bodyError = null;
     try {
@@ -170,7 +175,7 @@ export async function startEmulator(options = {}) {
       bodyError = err;
     }
     if (!isHook) {
-      record({ method, path, query: Object.fromEntries(query), headers: { ...req.headers }, body, time: isoDate(clock()) });
+      record({ method, ...redactRequest({ path, query, headers: req.headers, body }), time: isoDate(clock()) });
       const fault = faults.take(method, path);
       const env = { rateLimit: rateLimit || DEFAULT_RATE_LIMIT, now: clock, signal: closing.signal };
       if (fault?.type === 'dropAfter') {
@@ -185,7 +190,7 @@ export async function startEmulator(options = {}) {
     // Stamped again as the answer leaves: after a delay fault, or a hook that moved the clock,
     // the Date is the time it is sent.
     res.setHeader('date', httpDate(clock()));
-    send(res, reply);
+    send(res, reply, !isHook);
   }
 
   // The reply to a request, errors included, with the rate-limit headers of its account.
@@ -193,10 +198,12 @@ export async function startEmulator(options = {}) {
     let rateHeaders = {};
     let reply;
     try {
-      if (method === 'OPTIONS') {
-        reply = { status: 204, headers: PREFLIGHT_HEADERS };
-      } else if (isHook) {
+      if (isHook) {
+        const refusal = hookRefusal(req.headers);
+        if (refusal) throw refusal;
         reply = matchRoute(HOOK_ROUTES, method, path).handler({ emulator, body });
+      } else if (method === 'OPTIONS') {
+        reply = { status: 204, headers: PREFLIGHT_HEADERS };
       } else {
         const { handler, params } = matchRoute(API_ROUTES, method, path);
         const token = query.get('access_token');
@@ -226,13 +233,13 @@ export async function startEmulator(options = {}) {
 }
 
 // An unexpected error (a bug, a failed write of the data file, a client gone mid-request).
-function fail(res, err) {
+function fail(res, err, cors) {
   if (res.headersSent || res.destroyed || err.name === 'AbortError' || err.code === 'ECONNRESET') {
     res.destroy();
     return;
   }
   console.error('mapbox-tokens-emulator:', err);
-  send(res, errorReply(new ApiError(500)));
+  send(res, errorReply(new ApiError(500)), cors);
 }
 
 function checkAccounts(accounts) {

@@ -7,6 +7,10 @@ import { ALL_SCOPE_IDS, isPublicScope } from './scopes.mjs';
 
 /** Paths starting with this are test hooks (when enabled). */
 export const HOOK_PREFIX = '/__emulator/';
+// The names a request to the hooks may be addressed to, with any port: a page whose own name
+// resolves to 127.0.0.1 (DNS rebinding) sends its own name in Host, and is refused.
+const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?$/i;
+const SAME_SITE_FETCHES = ['same-origin', 'none'];
 const MAX_SEED = 100_000;
 const EVERY_SCOPE = { scopes: ALL_SCOPE_IDS };
 const NO_CONTENT = { status: 204 };
@@ -19,6 +23,26 @@ const NO_CONTENT = { status: 204 };
  * @property {string|number|Date} [expires] a tk's expiry (ISO 8601, or milliseconds); may be in the past
  * @property {string} [note]
  */
+
+/**
+ * Why a request may not use the hooks, or null when it may. The hooks hand out the admin token
+ * and rewrite the state, so they answer test processes only, never a web page: the request must
+ * be addressed to a loopback name, and carry no `Origin` (browsers send one with every
+ * cross-origin request, and with every POST, PUT and DELETE, even without CORS) and no
+ * `Sec-Fetch-Site` other than `same-origin` or `none`. Their answers carry no CORS headers either.
+ * @param {import('node:http').IncomingHttpHeaders} headers
+ * @returns {ApiError|null} a 403
+ */
+export function hookRefusal(headers) {
+  if (!LOOPBACK_HOST.test(headers.host ?? '')) {
+    return new ApiError(403, 'Test hooks answer only requests addressed to 127.0.0.1, localhost or [::1]');
+  }
+  const site = headers['sec-fetch-site'];
+  if (headers.origin !== undefined || (site !== undefined && !SAME_SITE_FETCHES.includes(site))) {
+    return new ApiError(403, 'Test hooks do not answer web pages: call them from a test process or a server');
+  }
+  return null;
+}
 
 /**
  * Creates a token without going through the API, e.g. one lacking `tokens:write`, or an expired tk.

@@ -18,7 +18,7 @@ export class ApiError extends Error {
 }
 
 /**
- * Headers sent on every response. `Date` is exposed because it is not a CORS-safelisted response
+ * Headers sent on every response but the test hooks'. `Date` is exposed because it is not a CORS-safelisted response
  * header: without it, a page on another origin could not compare its clock with the emulator's.
  */
 export const CORS_HEADERS = Object.freeze({
@@ -51,19 +51,22 @@ export const PREFLIGHT_HEADERS = Object.freeze({
  */
 
 /**
- * Sends a reply, with the CORS headers, as JSON (or empty when `body` is undefined).
+ * Sends a reply as JSON (or empty when `body` is undefined), with the CORS headers unless `cors`
+ * is false.
  * @param {import('node:http').ServerResponse} res
  * @param {Reply} reply
+ * @param {boolean} [cors=true]
  */
-export function send(res, { status, body, headers = {} }) {
+export function send(res, { status, body, headers = {} }, cors = true) {
+  const corsHeaders = cors ? CORS_HEADERS : {};
   if (body === undefined) {
-    res.writeHead(status, { ...CORS_HEADERS, ...headers });
+    res.writeHead(status, { ...corsHeaders, ...headers });
     res.end();
     return;
   }
   const text = JSON.stringify(body);
   res.writeHead(status, {
-    ...CORS_HEADERS,
+    ...corsHeaders,
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
     ...headers,

@@ -43,7 +43,8 @@ for (const [name, skew] of SKEWS) {
     assert.deepEqual(Object.values(answers).map((res) => res.status), [200, 429, 404, 429, 200, 503, 200, 204]);
     for (const [kind, res] of Object.entries(answers)) {
       assert.equal(res.headers.get('date'), expected, kind);
-      assert.ok(res.headers.get('access-control-expose-headers').split(/,\s*/).includes('Date'), kind);
+      // The hooks answer no web page, so they expose nothing.
+      if (kind !== 'hook') assert.ok(res.headers.get('access-control-expose-headers').split(/,\s*/).includes('Date'), kind);
     }
     clock.advance(1500);
     assert.equal((await hook(emulator, 'GET', 'info')).headers.get('date'), httpDate(T0 + skew + 1500));
