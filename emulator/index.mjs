@@ -17,6 +17,7 @@ export { SCOPES } from './lib/scopes.mjs';
 export { redactToken, redactTokens } from './lib/redact.mjs';
 
 const REQUEST_LOG_LIMIT = 10_000;
+const MINT_LOG_LIMIT = 10_000;
 const HOST_HEADER = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d+)?$/;
 
 /**
@@ -59,11 +60,16 @@ const HOST_HEADER = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d+)?$/;
  * @property {() => RequestRecord[]} requests the log of API requests (hooks excluded), oldest first;
  *   the last 10000 are kept
  * @property {() => void} clearRequests
+ * @property {() => import('./lib/api.mjs').MintRecord[]} mints the tokens created through the API
+ *   (not by `mintToken` or `seedTokens`), oldest first, without their token strings; a create whose
+ *   answer was lost (a `dropAfter` fault) is there too; the last 10000 are kept
+ * @property {() => void} clearMints
  * @property {(spec: import('./lib/faults.mjs').FaultSpec) => object} addFault scripts a fault for
  *   the next `count` matching requests; returns the normalised spec; throws (status 422) if invalid
  * @property {() => void} clearFaults
- * @property {() => void} reset fresh accounts (same secret and admin token); clears the log,
- *   the faults and the rate-limit windows; keeps the clock offset and the rate-limit setting
+ * @property {() => void} reset fresh accounts (same secret and admin token); clears the request
+ *   and mint logs, the faults and the rate-limit windows; keeps the clock offset and the rate-limit
+ *   setting
  * @property {number} clockOffset the current clock offset in milliseconds (read-only)
  * @property {(ms: number) => void} setClockOffset sets the clock offset (a safe integer of
  *   milliseconds, may be negative); clears the rate-limit windows; throws (status 422) if invalid
@@ -107,6 +113,7 @@ export async function startEmulator(options = {}) {
   const faults = new FaultQueue();
   const closing = new AbortController();
   let log = [];
+  let mintLog = [];
 
   const isHookPath = (path) => hooks && path.startsWith(HOOK_PREFIX);
   const server = createServer((req, res) => handle(req, res).catch((err) => fail(res, err, !isHookPath(req.url))));
@@ -130,11 +137,16 @@ export async function startEmulator(options = {}) {
     clearRequests() {
       log = [];
     },
+    mints: () => mintLog.map((mint) => ({ ...mint, scopes: [...mint.scopes] })),
+    clearMints() {
+      mintLog = [];
+    },
     addFault: (spec) => faults.add(spec),
     clearFaults: () => faults.clear(),
     reset() {
       state.reset();
       log = [];
+      mintLog = [];
       faults.clear();
       if (limiter) limiter.clear();
     },
@@ -209,7 +221,7 @@ export async function startEmulator(options = {}) {
         const token = query.get('access_token');
         const auth = token ? state.check(token) : null;
         if (limiter && auth?.user) rateHeaders = limiter.hit(auth.user);
-        reply = handler({ state, params, query, body, auth, now: clock, baseUrl: baseUrlOf(req) });
+        reply = handler({ state, params, query, body, auth, now: clock, baseUrl: baseUrlOf(req), onMint: recordMint });
       }
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
@@ -221,6 +233,11 @@ export async function startEmulator(options = {}) {
   function record(entry) {
     if (log.length >= REQUEST_LOG_LIMIT) log.shift();
     log.push(entry);
+  }
+
+  function recordMint(mint) {
+    if (mintLog.length >= MINT_LOG_LIMIT) mintLog.shift();
+    mintLog.push(mint);
   }
 
   // `Link` URLs use the origin the client used, so that they stay same-origin for it.

@@ -24,6 +24,18 @@ const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{
  * @property {import('./state.mjs').TokenCheck|null} auth the check of `access_token`; null when absent
  * @property {() => number} now clock in milliseconds
  * @property {string} baseUrl origin for absolute `Link` URLs, e.g. `http://127.0.0.1:8787`
+ * @property {(mint: MintRecord) => void} [onMint] told of each token the API creates
+ */
+
+/**
+ * @typedef {object} MintRecord a token created through the API (never its token string)
+ * @property {string} time ISO 8601, the emulator's clock
+ * @property {string} username the account
+ * @property {'pk'|'sk'|'tk'} usage
+ * @property {string|null} id null for a tk (it has none)
+ * @property {string[]} scopes
+ * @property {string|null} note null for a tk
+ * @property {string|null} expires a tk's expiry (ISO 8601); null for pk and sk
  */
 
 /** @type {import('./http.mjs').Route[]} */
@@ -131,6 +143,15 @@ function createPermanent(ctx, auth, body) {
   const scopes = readScopes(body.scopes, auth);
   const usage = scopes.every(isPublicScope) ? 'pk' : 'sk';
   const token = ctx.state.insert({ username: auth.user, usage, scopes, ...readOptionalFields(body, false) });
+  ctx.onMint?.({
+    time: isoDate(token.created),
+    username: token.username,
+    usage,
+    id: token.id,
+    scopes: [...scopes],
+    note: token.note,
+    expires: null,
+  });
   return { status: 200, body: ctx.state.view(token, true) };
 }
 
@@ -148,6 +169,15 @@ function createTemporary(ctx, auth, body) {
   const iat = Math.floor(now / 1000);
   const exp = Math.floor(expiresMs / 1000);
   const token = ctx.state.temporaryToken(auth.user, scopes, iat, exp);
+  ctx.onMint?.({
+    time: isoDate(now),
+    username: auth.user,
+    usage: 'tk',
+    id: null,
+    scopes: [...scopes],
+    note: null,
+    expires: isoDate(exp * 1000),
+  });
   return {
     status: 200,
     body: { token, issued_at: isoDate(iat * 1000), expires: isoDate(exp * 1000), expires_in: exp - iat },

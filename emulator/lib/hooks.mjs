@@ -124,6 +124,16 @@ export const HOOK_ROUTES = [
     },
   },
   {
+    pattern: /^\/__emulator\/mints$/,
+    methods: {
+      GET: ({ emulator }) => ok(emulator.mints()),
+      DELETE: ({ emulator }) => {
+        emulator.clearMints();
+        return NO_CONTENT;
+      },
+    },
+  },
+  {
     pattern: /^\/__emulator\/faults$/,
     methods: {
       POST: ({ emulator, body }) => ok(emulator.addFault(parseJsonObject(body))),
