@@ -2,9 +2,11 @@
 // rules) and how (one at a time, as bytes). Recognising a token is not done here: the caller
 // passes the library's `findTokens`, so that the command line and the library agree on what a
 // token is. Plain node:fs, synchronous: one file is read and searched before the next is opened,
-// which bounds memory by the largest file and is faster than a promise per read.
+// in windows of at most 16 MiB (cli/search.mjs), which bounds memory whatever the files' sizes
+// and is faster than a promise per read.
 import { closeSync, constants, fstatSync, openSync, readSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { MIN_WINDOW, TokenSearch, WINDOW } from './search.mjs';
 
 /** Files larger than this are not read unless --max-size says otherwise: 10 MB. */
 export const DEFAULT_MAX_SIZE = 10 * 1024 * 1024;
@@ -42,6 +44,8 @@ export function parseSize(text) {
  * @property {boolean} [includeHidden] also walk hidden folders (names starting with `.`)
  * @property {boolean} [defaultIgnores] skip .git and node_modules folders (default true)
  * @property {boolean} [includeBinary] also search files with a NUL byte in their first 8 KB
+ * @property {number} [windowSize] the most bytes searched at once (default 16 MiB, at least
+ *   MIN_WINDOW): a larger file is searched in overlapping windows. For tests.
  */
 
 /**
@@ -60,8 +64,10 @@ export function parseSize(text) {
  * Searches files and folders for tokens. A path named in `roots` is scanned whatever its name
  * (a symbolic link named there is followed); inside folders, names are visited in sorted order,
  * symbolic links are never followed (so the walk cannot leave the tree or loop), and the skip
- * rules of `options` apply. Each file is read whole into one reused buffer and handed to `find`
- * as bytes (never decoded as text, so that offsets stay byte offsets and invalid UTF-8 costs nothing).
+ * rules of `options` apply. Each file is read into one reused buffer and handed to `find` as
+ * bytes (never decoded as text, so that offsets stay byte offsets and invalid UTF-8 costs
+ * nothing): whole when it fits in a window, else window by window, the findings' `index`, `line`
+ * and `column` counted over the whole file either way.
  * @param {string[]} roots files or folders
  * @param {(bytes: Uint8Array) => object[]} find the library's findTokens
  * @param {ScanOptions} [options]
@@ -77,8 +83,10 @@ class Scan {
   /** One buffer for every file: it grows to the largest file read and is reused for the others. */
   #buffer = Buffer.alloc(0);
 
-  constructor(find, { maxSize = DEFAULT_MAX_SIZE, includeHidden = false, defaultIgnores = true, includeBinary = false }) {
+  constructor(find, { maxSize = DEFAULT_MAX_SIZE, includeHidden = false, defaultIgnores = true, includeBinary = false, windowSize = WINDOW }) {
+    if (!(windowSize >= MIN_WINDOW)) throw new RangeError(`windowSize must be at least ${MIN_WINDOW}`);
     this.find = find;
+    this.windowSize = windowSize;
     this.maxSize = maxSize;
     this.includeHidden = includeHidden;
     this.ignored = new Set(defaultIgnores ? DEFAULT_IGNORES : []);
@@ -163,11 +171,11 @@ class Scan {
         if (this.includeBinary || !this.skipsBinary(this.probe(fd, stats.size))) this.result.skipped.large.push({ file: path, size: stats.size });
         return;
       }
-      const bytes = this.read(fd, stats.size);
-      if (bytes === undefined) return;
+      const search = this.read(fd, stats.size);
+      if (search === undefined) return;
       this.result.files++;
-      this.result.bytes += bytes.length;
-      for (const found of this.find(bytes)) this.result.findings.push({ file: path, found });
+      this.result.bytes += search.bytes;
+      for (const found of search.findings) this.result.findings.push({ file: path, found });
     } catch (e) {
       if (typeof e?.code !== 'string') throw e; // not a file system error: a bug, or the finder failing
       this.unreadable(path, e);
@@ -176,14 +184,28 @@ class Scan {
     }
   }
 
-  /** The file's bytes (a view of the shared buffer), or undefined for a binary file being skipped. */
+  /**
+   * Reads and searches the file, window by window, up to `size` bytes (fewer if it shrank): the
+   * finished search, or undefined for a binary file being skipped.
+   * @returns {TokenSearch | undefined}
+   */
   read(fd, size) {
     // The probe first, so that a binary file is never read beyond its first 8 KB.
     const probed = this.probe(fd, size);
     if (this.skipsBinary(probed)) return undefined;
-    if (this.#buffer.length < size) this.#buffer = Buffer.concat([this.#buffer.subarray(0, probed)], size);
-    const length = probed < BINARY_PROBE ? probed : readFully(fd, this.#buffer, probed, size);
-    return this.#buffer.subarray(0, length);
+    const window = Math.min(size, this.windowSize);
+    if (this.#buffer.length < window) this.#buffer = Buffer.concat([this.#buffer.subarray(0, probed)], window);
+    const search = new TokenSearch(this.find, this.#buffer.subarray(0, window));
+    search.commit(probed);
+    for (let at = probed; at < size;) {
+      const space = search.space();
+      const count = readSync(fd, space, 0, Math.min(space.length, size - at), at);
+      if (count === 0) break;
+      search.commit(count);
+      at += count;
+    }
+    search.end();
+    return search;
   }
 
   /** Reads the first 8 KB of the file (fewer if it is smaller) into the buffer; returns how many bytes. */

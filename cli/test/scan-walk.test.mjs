@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { DEFAULT_IGNORES, DEFAULT_MAX_SIZE, parseSize, scanPaths } from '../scan.mjs';
 import { bytes, findingLine, rateLimitWait, redact } from '../output.mjs';
+import { MAX_TOKEN_LENGTH, MIN_WINDOW, TokenSearch } from '../search.mjs';
 import { findTokensStandIn } from './find-stand-in.mjs';
 import { tempDir } from './helpers.mjs';
 
@@ -112,6 +113,72 @@ test('each file is handed over whole, as bytes, one call per file; binary detect
   assert.equal(result.bytes, late.length + utf8.length);
   // Columns count bytes: é is 2 bytes, 😀 4.
   assert.deepEqual(result.findings.map((f) => [f.found.line, f.found.column]), [[1, 9003], [2, 3]]);
+});
+
+/**
+ * About 1.3 MB of text lines (some with multi-byte characters) with tokens planted across every
+ * edge of windows of MIN_WINDOW bytes (where each window starts and ends, where the part it owns
+ * starts and ends) and after them, look-alikes glued to a word whose prefix is a window's first
+ * byte, and a line longer than three windows. Returns the bytes and how many real tokens were planted.
+ */
+function windowedText() {
+  const lines = [];
+  for (let i = 0, length = 0; length < 1_300_000; i++) {
+    const line = i % 7 === 0 ? `// é😀 line ${i}\n` : `const value${i} = compute(${i}, "${'x'.repeat(i % 90)}");\n`;
+    lines.push(line);
+    length += Buffer.byteLength(line);
+  }
+  const text = Buffer.from(lines.join(''));
+  // One line of 400 KB, longer than three windows: a token on it is on a window's first line.
+  const long = [600_000, 1_000_000];
+  text.fill(' ', ...long);
+  let planted = 0;
+  const plant = (offset, value) => {
+    Buffer.from(offset >= long[0] && offset < long[1] ? value.replaceAll('\n', ' ') : value).copy(text, offset);
+    planted++;
+  };
+  // Windows of 4 × MAX_TOKEN_LENGTH (M) step by 2M: each starts and ends at a multiple of 2M and
+  // owns from M after its start to M before its end, so every multiple of M is an edge.
+  for (let j = 1; (j + 1) * MAX_TOKEN_LENGTH < text.length; j++) {
+    const edge = j * MAX_TOKEN_LENGTH;
+    const token = j % 2 ? PK : SK;
+    if (j % 4 === 0) {
+      // Alone in the window it starts: nothing found just before it hides it.
+      Buffer.from(`x${SK}`).copy(text, edge - 1); // glued to a word: no token
+      continue;
+    }
+    plant(edge - 50, ` ${token} `); // across the edge
+    plant(edge + 150, `\n${token}\n`);
+    plant(edge + 300, `=${token};`);
+  }
+  return { text, planted };
+}
+
+test('a file larger than a window is searched window by window: each token once, at the index, line and column of one search of the whole', () => {
+  const { text, planted } = windowedText();
+  const whole = findTokensStandIn(text);
+  assert.equal(whole.length, planted);
+  const file = join(dir.path, 'windowed.js');
+  writeFileSync(file, text);
+  const result = scan([file], { windowSize: MIN_WINDOW });
+  assert.ok(result.calls.length > 8, `${result.calls.length} windows`);
+  assert.ok(result.calls.every((b) => b.length <= MIN_WINDOW));
+  assert.equal(result.bytes, text.length);
+  const fields = ({ token, index, line, column, usage, user }) => ({ token, index, line, column, usage, user });
+  assert.deepEqual(result.findings.map((f) => fields(f.found)), whole.map(fields));
+
+  // The same search fed in pieces of any size (as a git blob arrives).
+  let seed = 7;
+  const search = new TokenSearch(findTokensStandIn, Buffer.alloc(MIN_WINDOW));
+  for (let at = 0; at < text.length;) {
+    seed = (seed * 48271) % 2147483647;
+    const size = 1 + (seed % 70_000);
+    search.push(text.subarray(at, at + size));
+    at += size;
+  }
+  assert.deepEqual(search.end().map(fields), whole.map(fields));
+  assert.equal(search.bytes, text.length);
+  assert.throws(() => scanPaths([file], findTokensStandIn, { windowSize: MIN_WINDOW - 1 }), RangeError);
 });
 
 test('--max-size: larger files are listed as skipped and never read', () => {
