@@ -5,6 +5,7 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { API_ROUTES } from './lib/api.mjs';
+import { MAP_ROUTES } from './lib/maps.mjs';
 import { FaultQueue, applyFault } from './lib/faults.mjs';
 import { HOOK_PREFIX, HOOK_ROUTES, hookRefusal, mintToken, seedTokens } from './lib/hooks.mjs';
 import { ApiError, PREFLIGHT_HEADERS, errorReply, httpDate, matchRoute, readBody, send } from './lib/http.mjs';
@@ -18,6 +19,7 @@ export { redactToken, redactTokens } from './lib/redact.mjs';
 
 const REQUEST_LOG_LIMIT = 10_000;
 const MINT_LOG_LIMIT = 10_000;
+const ROUTES = [...API_ROUTES, ...MAP_ROUTES];
 const HOST_HEADER = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d+)?$/;
 
 /**
@@ -48,6 +50,8 @@ const HOST_HEADER = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d+)?$/;
  * @property {Record<string, string|string[]>} headers lower-case names
  * @property {string|null} body
  * @property {string} time ISO 8601
+ * @property {number|null} status the status answered; null until the answer is sent, and for an
+ *   answer a fault dropped
  */
 
 /**
@@ -186,8 +190,9 @@ export async function startEmulator(options = {}) {
       if (!(err instanceof ApiError)) throw err;
       bodyError = err;
     }
+    let entry = null;
     if (!isHook) {
-      record({ method, ...redactRequest({ path, query, headers: req.headers, body }), time: isoDate(clock()) });
+      entry = record({ method, ...redactRequest({ path, query, headers: req.headers, body }), time: isoDate(clock()), status: null });
       const fault = faults.take(method, path);
       const env = { rateLimit: rateLimit || DEFAULT_RATE_LIMIT, now: clock, signal: closing.signal };
       if (fault?.type === 'dropAfter') {
@@ -196,13 +201,17 @@ export async function startEmulator(options = {}) {
         res.socket.destroy();
         return;
       }
-      if (fault && (await applyFault(fault, res, env))) return;
+      if (fault && (await applyFault(fault, res, env))) {
+        if (res.headersSent) entry.status = res.statusCode;
+        return;
+      }
     }
     const reply = bodyError ? errorReply(bodyError) : respond(req, { method, path, query, body, isHook });
     // Stamped again as the answer leaves: after a delay fault, or a hook that moved the clock,
     // the Date is the time it is sent.
     res.setHeader('date', httpDate(clock()));
     send(res, reply, !isHook);
+    if (entry) entry.status = reply.status;
   }
 
   // The reply to a request, errors included, with the rate-limit headers of its account.
@@ -217,11 +226,12 @@ export async function startEmulator(options = {}) {
       } else if (method === 'OPTIONS') {
         reply = { status: 204, headers: PREFLIGHT_HEADERS };
       } else {
-        const { handler, params } = matchRoute(API_ROUTES, method, path);
+        const { handler, params, route } = matchRoute(ROUTES, method, path);
         const token = query.get('access_token');
         const auth = token ? state.check(token) : null;
-        if (limiter && auth?.user) rateHeaders = limiter.hit(auth.user);
-        reply = handler({ state, params, query, body, auth, now: clock, baseUrl: baseUrlOf(req), onMint: recordMint });
+        if (limiter && auth?.user && route.rateLimited !== false) rateHeaders = limiter.hit(auth.user);
+        const baseUrl = baseUrlOf(req);
+        reply = handler({ state, params, query, body, auth, now: clock, baseUrl, headers: req.headers, onMint: recordMint });
       }
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
@@ -233,6 +243,7 @@ export async function startEmulator(options = {}) {
   function record(entry) {
     if (log.length >= REQUEST_LOG_LIMIT) log.shift();
     log.push(entry);
+    return entry;
   }
 
   function recordMint(mint) {
@@ -240,7 +251,8 @@ export async function startEmulator(options = {}) {
     mintLog.push(mint);
   }
 
-  // `Link` URLs use the origin the client used, so that they stay same-origin for it.
+  // `Link` URLs and the map sources use the origin the client used, so that they stay
+  // same-origin for it.
   function baseUrlOf(req) {
     const hostHeader = req.headers.host;
     return hostHeader && HOST_HEADER.test(hostHeader) ? `http://${hostHeader}` : url;

@@ -24,6 +24,7 @@ const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{
  * @property {import('./state.mjs').TokenCheck|null} auth the check of `access_token`; null when absent
  * @property {() => number} now clock in milliseconds
  * @property {string} baseUrl origin for absolute `Link` URLs, e.g. `http://127.0.0.1:8787`
+ * @property {import('node:http').IncomingHttpHeaders} headers the request's headers
  * @property {(mint: MintRecord) => void} [onMint] told of each token the API creates
  */
 

@@ -47,6 +47,7 @@ export const PREFLIGHT_HEADERS = Object.freeze({
  * @typedef {object} Reply what a route handler answers
  * @property {number} status
  * @property {unknown} [body] serialised as JSON; no body when undefined
+ * @property {Buffer} [bytes] sent as is instead of `body` (`headers` then name its content type)
  * @property {Record<string, string|number>} [headers]
  */
 
@@ -57,8 +58,13 @@ export const PREFLIGHT_HEADERS = Object.freeze({
  * @param {Reply} reply
  * @param {boolean} [cors=true]
  */
-export function send(res, { status, body, headers = {} }, cors = true) {
+export function send(res, { status, body, bytes, headers = {} }, cors = true) {
   const corsHeaders = cors ? CORS_HEADERS : {};
+  if (bytes !== undefined) {
+    res.writeHead(status, { ...corsHeaders, 'content-length': bytes.length, ...headers });
+    res.end(bytes);
+    return;
+  }
   if (body === undefined) {
     res.writeHead(status, { ...corsHeaders, ...headers });
     res.end();
@@ -130,6 +136,7 @@ export function parseJsonObject(text) {
  * @typedef {object} Route
  * @property {RegExp} pattern matched against the whole path; its groups become `params` (URL-decoded)
  * @property {Record<string, Function>} methods handlers by HTTP method
+ * @property {boolean} [rateLimited=true] whether its requests count against the account's rate limit
  */
 
 /**
@@ -137,11 +144,12 @@ export function parseJsonObject(text) {
  * @param {Route[]} routes
  * @param {string} method
  * @param {string} pathname
- * @returns {{handler: Function, params: string[]}}
+ * @returns {{handler: Function, params: string[], route: Route}}
  * @throws {ApiError} 404 for an unknown path, 405 (with `Allow`) for a method the path lacks
  */
 export function matchRoute(routes, method, pathname) {
-  for (const { pattern, methods } of routes) {
+  for (const route of routes) {
+    const { pattern, methods } = route;
     const match = pattern.exec(pathname);
     if (!match) continue;
     const handler = methods[method];
@@ -150,7 +158,7 @@ export function matchRoute(routes, method, pathname) {
       throw new ApiError(405, `Method ${method} is not allowed here (allowed: ${allow})`, { allow });
     }
     try {
-      return { handler, params: match.slice(1).map(decodeURIComponent) };
+      return { handler, params: match.slice(1).map((param) => (param === undefined ? '' : decodeURIComponent(param))), route };
     } catch {
       throw new ApiError(404);
     }

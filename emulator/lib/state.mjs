@@ -32,6 +32,7 @@ const RESTRICTIONS = ['allowedUrls', 'allowedApplications', 'resources'];
  * @property {string} [user] the account, when the signature is ours and the account exists
  * @property {string[]} [scopes] the granted scopes, when valid or expired
  * @property {number} [expires] a tk's expiry, Unix seconds
+ * @property {string[]} [allowedUrls] a valid pk or sk's URL restrictions, when it has any
  */
 
 /** The emulator's data: accounts, tokens, revocations and the signing secret. */
@@ -224,7 +225,9 @@ export class State {
     if (this.#revoked.has(payload.a)) return { code: 'TokenRevoked', info, user };
     const stored = this.#tokens.get(payload.a);
     if (stored?.username !== user || stored.usage !== usage) return { code: 'TokenInvalid', info, user };
-    return { code: 'TokenValid', info, user, scopes: stored.scopes };
+    const check = { code: 'TokenValid', info, user, scopes: stored.scopes };
+    if (stored.allowedUrls) check.allowedUrls = stored.allowedUrls;
+    return check;
   }
 
   /**
