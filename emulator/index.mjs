@@ -1,5 +1,6 @@
 /**
- * A local emulator of the Mapbox Tokens API, for tests and demos. Plain Node, no dependencies.
+ * A local emulator of the Mapbox Tokens API, with the map endpoints a map needs (a style, a
+ * TileJSON, raster tiles), for tests and demos. Plain Node, no dependencies.
  * @module mapbox-tokens/emulator
  */
 import { once } from 'node:events';
@@ -61,7 +62,7 @@ const HOST_HEADER = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d+)?$/;
  * @property {string} username the first account
  * @property {import('./lib/state.mjs').State} state the live state (for inspection)
  * @property {() => Promise<void>} close stops the server and drops open connections
- * @property {() => RequestRecord[]} requests the log of API requests (hooks excluded), oldest first;
+ * @property {() => RequestRecord[]} requests the log of API and map requests (hooks excluded), oldest first;
  *   the last 10000 are kept
  * @property {() => void} clearRequests
  * @property {() => import('./lib/api.mjs').MintRecord[]} mints the tokens created through the API

@@ -236,3 +236,21 @@ test('close() ends pending delays and open connections', async (t) => {
   await assert.rejects(pending, TypeError);
   assert.ok(performance.now() - started < 1000);
 });
+
+test('the request log records the status of each answer; null when a fault dropped it', async (t) => {
+  const emulator = await start(t, { hooks: true });
+  emulator.addFault({ path: '/faulted', fault: { type: 'status', status: 503 } });
+  emulator.addFault({ path: '/dropped', fault: { type: 'drop' } });
+  await validate(emulator);
+  await call(emulator, 'GET', '/tokens/v2/demo', { token: 'pk.unknown' });
+  await call(emulator, 'GET', '/faulted', { token: null });
+  await assert.rejects(call(emulator, 'GET', '/dropped', { token: null }), TypeError);
+  await call(emulator, 'POST', '/tokens/v2/demo', { rawBody: 'x'.repeat(2 * 1024 * 1024) });
+  assert.deepEqual(emulator.requests().map((r) => [r.path, r.status]), [
+    ['/tokens/v2', 200],
+    ['/tokens/v2/demo', 401],
+    ['/faulted', 503],
+    ['/dropped', null],
+    ['/tokens/v2/demo', 413],
+  ]);
+});
