@@ -2,14 +2,6 @@
 // panels together. The access token lives in the client (and, if the user asks, in this tab's
 // sessionStorage); it is never put in the URL nor written to the console.
 import init, { Tokens, parseToken } from '../pkg/web/mapbox_tokens.js';
-import { bulkDeleter } from './bulk.mjs';
-import { tokenChecker } from './check.mjs';
-import { createForms } from './create.mjs';
-import { tokenDetails } from './details.mjs';
-import { tokenEditor } from './edit.mjs';
-import { securityReview } from './review.mjs';
-import { tokenRotator } from './rotate.mjs';
-import { fallbackScopes } from './scopes.mjs';
 import { tokenTable } from './table.mjs';
 import { $, busy, errorText, onSubmit, say, sayError } from './ui.mjs';
 
@@ -17,95 +9,98 @@ const STORAGE_KEY = 'mapbox-token-dashboard';
 const DEFAULT_ORIGIN = 'https://api.mapbox.com';
 const PANELS = ['sections', 'tokens', 'review', 'create', 'temporary'];
 const FIRST_PANELS = ['sections', 'tokens'];
+/** Milliseconds the first page may take before the table's frame shows, saying it is loading. */
+const FRAME_DELAY = 100;
 
 /** What the panels share: the connected client, the account's scopes, the connecting token's id. */
 const session = { client: null, scopes: [], ownId: null };
 
 const fields = { accessToken: $('access-token'), origin: $('api-origin'), username: $('account') };
+const connectPanel = $('connect');
+const connectForm = $('connect-form');
 const connectStatus = $('connect-status');
+const changeButton = $('change-button');
 const remember = $('remember');
+/** Whether the form holds what `make start` filled in (the local note says so while it is open). */
+let filledLocally = false;
 
 // Marks on the way to the first table (read by the tests, which print them).
 performance.mark('dashboard:modules-evaluated');
 // The local server's settings are read while the wasm module compiles.
 const saved = readSaved();
 const config = localConfig(); // read even when unused, so that its preload (index.html) is used
-await init();
+await init().catch((err) => {
+  say(connectStatus, 'This browser could not start the dashboard: its WebAssembly module did not load. Reload the page to try again.', 'error');
+  throw err;
+});
 performance.mark('dashboard:wasm-ready');
+
+/** The panels around the table (panels.mjs), loaded after the first table paint: null until then. */
+let panels = null;
+let panelsLoading = null;
 
 const table = tokenTable({
   session,
-  onOpen(token, { focus }) {
-    details.show(token, { focus });
-    table.setCurrent(token.id);
-    if (!focus) $('details').scrollIntoView({ block: 'nearest' });
-  },
-  onChange() {
-    const shown = details.current();
-    if (shown) details.refresh(table.get(shown.id));
-    review.update();
-  },
+  onOpen: (token, options) => loadPanels().then((ui) => ui.open(token, options)),
+  onChange: () => panels?.tableChanged(),
 });
-const actions = {
-  Edit: (token) => editor.edit(token),
-  Rotate: (token) => rotator.open(token),
-  Delete: (token) => editor.remove(token),
-};
-const details = tokenDetails({
-  session,
-  actions: { edit: actions.Edit, rotate: actions.Rotate, remove: actions.Delete },
-  onLeave(token) {
-    if (!(token && table.focusRow(token.id))) table.focusTarget().focus();
-  },
-});
-const onOwnTokenDeleted = () => disconnect('The token this page was connected with was deleted: connect with another one.');
-const editor = tokenEditor({ session, table, onOwnTokenDeleted, fallbackFocus });
-const rotator = tokenRotator({ session, table, fallbackFocus });
-bulkDeleter({ session, table, onOwnTokenDeleted, fallbackFocus });
-const review = securityReview({ session, table, actions });
-const creator = createForms({ session, table });
-tokenChecker({ session, origin: () => fields.origin.value.trim() || DEFAULT_ORIGIN });
 
-onSubmit($('connect-form'), () => connect(readFields()));
+onSubmit(connectForm, () => connect(readFields(), { fromForm: true }));
 $('disconnect-button').addEventListener('click', () => disconnect('Disconnected. The token is forgotten.'));
+changeButton.addEventListener('click', () => fold(!connectForm.hidden));
 remember.addEventListener('change', () => {
   if (!remember.checked) sessionStorage.removeItem(STORAGE_KEY);
   else if (session.client) sessionStorage.setItem(STORAGE_KEY, JSON.stringify(readFields()));
 });
-for (const button of [$('connect-button'), $('check-button')]) button.disabled = false;
+$('connect-button').disabled = false;
 
 await start();
+await loadPanels();
 
 /**
- * Where the keyboard goes when a dialog closes and the control that opened it is gone (e.g. a
- * finding that the action resolved): the section it was in, else the details, else the table.
+ * Connects with what this tab remembered, else with the local emulator's settings, if served by
+ * `make start`; else opens the form.
  */
-function fallbackFocus(section) {
-  if (section?.id === 'review') return $('review-title');
-  if (section?.id === 'details' && details.current()) return $('details-heading');
-  return table.focusTarget();
-}
-
-/** Connects with what this tab remembered, else with the local emulator's settings, if served by `make start`. */
 async function start() {
   if (saved) {
     remember.checked = true;
     fillFields(saved);
-    await busy($('connect-form'), () => connect(saved));
+    await busy(connectForm, () => connect(saved));
     return;
   }
   const local = await config;
   performance.mark('dashboard:config-read');
   if (local) {
-    $('local-note').hidden = false;
+    filledLocally = true;
     fillFields({ origin: local.origin, accessToken: local.accessToken });
-    await busy($('connect-form'), () => connect(readFields()));
+    await busy(connectForm, () => connect(readFields()));
+  } else {
+    say(connectStatus, '');
+    fold(false);
   }
 }
 
-async function connect({ accessToken, origin, username }) {
+/** Loads and sets up the panels around the table, once; resolves to them. */
+function loadPanels() {
+  panelsLoading ??= import('./panels.mjs').then(({ setUpPanels }) => {
+    panels = setUpPanels({
+      session,
+      table,
+      onOwnTokenDeleted: () => disconnect('The token this page was connected with was deleted: connect with another one.'),
+      origin: () => fields.origin.value.trim() || DEFAULT_ORIGIN,
+    });
+    panels.tableChanged();
+    performance.mark('dashboard:panels-ready');
+    return panels;
+  });
+  return panelsLoading;
+}
+
+/** Connects and shows the first page; `fromForm`: the user submitted the form (it gets the focus back). */
+async function connect({ accessToken, origin, username }, { fromForm = false } = {}) {
   disconnect('');
   if (!accessToken) {
+    fold(false);
     say(connectStatus, 'Enter an access token.', 'error');
     fields.accessToken.focus();
     return;
@@ -114,63 +109,97 @@ async function connect({ accessToken, origin, username }) {
   try {
     client = new Tokens({ accessToken, origin: origin || DEFAULT_ORIGIN, ...(username && { username }) });
   } catch (err) {
+    fold(false);
     sayError(connectStatus, err);
     return;
   }
   if (!client.username) {
     client.free();
+    fold(false);
     say(connectStatus, 'This token does not name its account: check that you pasted all of it, or fill in the account.', 'error');
     return;
   }
-  say(connectStatus, `Connecting to ${client.origin}…`);
+  say(connectStatus, `Connecting to ${client.username} at ${client.origin}…`);
   session.client = client;
   session.ownId = ownIdOf(accessToken);
+  // The first page is asked for first. When it takes a while, the table's frame shows meanwhile;
+  // a quick answer is laid out once, with the table's frame (one layout less before it shows).
+  const firstPage = table.reload();
+  performance.mark('dashboard:first-page-asked');
   const scopes = client.listScopes().then(({ data }) => ({ data }), (error) => ({ error }));
-  // The table's frame is laid out while the first page is on its way.
-  for (const id of FIRST_PANELS) $(id).hidden = false;
-  table.say('Loading the tokens…', '');
+  const showFrame = () => {
+    for (const id of FIRST_PANELS) $(id).hidden = false;
+  };
+  const frameTimer = setTimeout(() => {
+    if (session.client !== client) return;
+    showFrame();
+    table.say('Loading the tokens…', '');
+  }, FRAME_DELAY);
   try {
-    await table.reload();
+    await firstPage;
   } catch (err) {
+    if (session.client !== client) return;
     disconnect('');
+    fold(false);
+    sayError(connectStatus, err);
+    return;
+  } finally {
+    clearTimeout(frameTimer);
+  }
+  if (session.client !== client) return; // disconnected meanwhile
+  showFrame();
+  performance.mark('dashboard:table-shown');
+  if (remember.checked) sessionStorage.setItem(STORAGE_KEY, JSON.stringify({ accessToken, origin, username }));
+  else sessionStorage.removeItem(STORAGE_KEY);
+  // The other panels once the table is painted, with the scope pickers filled.
+  let ui;
+  let scopeList;
+  try {
+    [scopeList, ui] = await Promise.all([scopes, afterPaint().then(loadPanels)]);
+  } catch (err) {
     sayError(connectStatus, err);
     return;
   }
-  if (session.client !== client) return; // disconnected meanwhile
-  // The table first; the other panels once it is painted, with the scope pickers filled.
-  for (const id of FIRST_PANELS) $(id).hidden = false;
-  performance.mark('dashboard:table-shown');
-  $('disconnect-button').hidden = false;
-  if (remember.checked) sessionStorage.setItem(STORAGE_KEY, JSON.stringify({ accessToken, origin, username }));
-  else sessionStorage.removeItem(STORAGE_KEY);
-  const [{ data, error }] = await Promise.all([scopes, afterPaint()]);
   if (session.client !== client) return;
   for (const id of PANELS) $(id).hidden = false;
-  session.scopes = data ?? fallbackScopes();
-  const scopeNote = error ? ` Only public scopes are offered: the list of scopes could not be read. ${errorText(error)}` : '';
-  creator.setScopes(session.scopes);
-  say(connectStatus, `Connected to the account “${client.username}” at ${client.origin}.${scopeNote}`, 'ok');
+  ui.setScopes(scopeList.data ?? null);
+  const scopeNote = scopeList.error ? `. Only public scopes are offered: the list of scopes could not be read. ${errorText(scopeList.error)}` : '';
+  say(connectStatus, `Connected to ${client.username} at ${client.origin}${scopeNote}`, 'ok');
+  $('connected-actions').hidden = false;
+  fold(true);
+  // Connected from the form, which folds away: the keyboard goes to the line that replaces it.
+  if (fromForm) changeButton.focus();
 }
 
-/** Forgets the client and every token shown; `message` says why. */
+/** Forgets the client and every token shown; `message` says why (and opens the form). */
 function disconnect(message) {
   // Not freed here: a request of it may still be running. The garbage collector frees it.
   session.client = null;
   session.ownId = null;
   session.scopes = [];
   table.clear();
-  details.clear();
-  review.clear();
-  creator.clear();
+  panels?.clear();
   for (const id of PANELS) $(id).hidden = true;
-  $('disconnect-button').hidden = true;
+  $('connected-actions').hidden = true;
   if (message) {
     sessionStorage.removeItem(STORAGE_KEY);
     remember.checked = false;
     fields.accessToken.value = '';
-    $('local-note').hidden = true;
+    filledLocally = false;
+    fold(false);
     say(connectStatus, message);
   }
+}
+
+/**
+ * Folds the connect panel into its status line (with Disconnect and Change once connected), or
+ * opens its form.
+ */
+function fold(folded) {
+  connectPanel.classList.toggle('folded', folded);
+  connectForm.hidden = folded;
+  $('local-note').hidden = folded || !filledLocally;
+  changeButton.setAttribute('aria-expanded', String(!folded));
 }
 
 /** Resolves once the browser has painted what the page shows now. */

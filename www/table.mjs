@@ -524,6 +524,13 @@ export function tokenTable({ session, onOpen, onChange }) {
   form.addEventListener('change', (event) => {
     if (event.target !== search) loadShowingErrors(true);
   });
+  // On narrow screens the filters but the search fold behind a button (see style.css).
+  const filtersButton = $('filters-button');
+  filtersButton.addEventListener('click', () => {
+    const open = filtersButton.getAttribute('aria-expanded') !== 'true';
+    filtersButton.setAttribute('aria-expanded', String(open));
+    form.classList.toggle('open', open);
+  });
   more.addEventListener('click', async () => {
     const before = new Set(order);
     await loadShowingErrors(false);

@@ -24,12 +24,17 @@ const tableCount = () => page.locator('#table-count');
 
 test('served by startDashboard, the page connects itself to the emulator and shows a table of tokens', async () => {
   await page.goto(dashboard.url);
-  await waitForText(page.locator('#connect-status'), `Connected to the account “${dashboard.username}” at ${dashboard.emulatorUrl}.`);
+  await waitForText(page.locator('#connect-status'), `Connected to ${dashboard.username} at ${dashboard.emulatorUrl}`);
+  // Connected, the Connect panel is one line; "Change" opens its form, filled in by the server.
+  assert.ok(await page.locator('#connect-form').isHidden());
+  await page.getByRole('button', { name: 'Change' }).click();
   assert.ok(await page.locator('#local-note').isVisible());
   assert.match(await page.locator('#local-note').innerText(), /local emulator's origin and its admin token/);
   assert.equal(await page.getByLabel('Access token').inputValue(), dashboard.adminToken);
   assert.equal(await page.getByLabel('API origin').inputValue(), dashboard.emulatorUrl);
   assert.equal(await page.getByLabel('Access token').getAttribute('type'), 'password');
+  await page.getByRole('button', { name: 'Change' }).click();
+  assert.ok(await page.locator('#connect-form').isHidden());
 
   const table = page.getByRole('table', { name: 'Tokens' });
   assert.deepEqual(await table.getByRole('columnheader').allInnerTexts(), ['Selected', 'Note', 'Usage', 'Scopes', 'URL restriction', 'Created', 'Modified']);
@@ -397,12 +402,13 @@ test('connects through the form, and remembers the token for the tab only when a
   await page.getByLabel('Access token').fill(dashboard.adminToken);
   await page.getByLabel('Remember the token for this tab').check();
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
-  await waitForText(page.locator('#connect-status'), 'Connected to the account');
+  await waitForText(page.locator('#connect-status'), `Connected to ${dashboard.username} at`);
   assert.equal(await page.evaluate(() => sessionStorage.length), 1);
   await assertNoSecretShown(page, dashboard.adminToken, created.sk);
 
   await page.reload();
-  await waitForText(page.locator('#connect-status'), 'Connected to the account');
+  await waitForText(page.locator('#connect-status'), `Connected to ${dashboard.username} at`);
+  await page.getByRole('button', { name: 'Change' }).click();
   assert.ok(await page.getByLabel('Remember the token for this tab').isChecked());
   await page.getByLabel('Remember the token for this tab').uncheck();
   assert.equal(await page.evaluate(() => sessionStorage.length), 0);
@@ -464,6 +470,7 @@ test('is usable by keyboard: labelled controls, Tab and arrows reach rows, Enter
 
 test('at 360 px the rows stack into labelled blocks and nothing scrolls sideways', async () => {
   await page.setViewportSize({ width: 360, height: 800 });
+  await page.getByRole('button', { name: 'Filters' }).click();
   await page.getByLabel('Per page').selectOption('25');
   await waitForText(tableCount(), '25 tokens loaded.');
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

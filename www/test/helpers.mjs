@@ -2,6 +2,8 @@
 // headless Debian Chromium (from test/support.mjs), plain-HTTP access to the emulator's API and
 // test hooks, screenshots, and an accessibility audit with axe-core.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, launchChromium, tempDir as supportTempDir } from '../../test/support.mjs';
@@ -57,7 +59,7 @@ export async function openDashboard({ viewport = { width: 1280, height: 900 }, d
 /** Opens the dashboard and waits until it connected itself to the emulator and shows its table. */
 export async function connectedPage(page, dashboard) {
   await page.goto(dashboard.url);
-  await waitForText(page.locator('#connect-status'), 'Connected to the account');
+  await waitForText(page.locator('#connect-status'), `Connected to ${dashboard.username} at`);
   await page.locator('#token-table tbody tr').first().waitFor(WAIT);
 }
 
@@ -168,4 +170,99 @@ export function assertCleanConsole({ consoleMessages, dashboardUrls }, ...secret
     assert.ok(!dashboardUrls.some((u) => u.includes(secret)), 'a token was sent to the dashboard server');
   }
   assert.deepEqual(consoleMessages.filter((m) => !m.startsWith('error: Failed to load resource: the server responded with a status of')), []);
+}
+
+/** The middle value of `values` (the upper one of the two middles for an even count). */
+export const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/**
+ * One cold load of the dashboard at `url`, in a new browser context (an empty HTTP cache, nothing
+ * kept): milliseconds from navigation start until the first token row is in the document
+ * (`inDom`, seen by a MutationObserver) and until the browser painted it (`paint`, the Element
+ * Timing entry the table puts on the first row's note), with the page's `dashboard:` marks.
+ * Both observers are put in by the test before any of the page's scripts, and the page is not
+ * touched while it loads (a test script evaluated in it would take its main thread): the test
+ * waits for the console line the observers write once the row is painted.
+ * @param {import('playwright-core').Browser} browser
+ * @param {string} url
+ * @param {{ width: number, height: number }} [viewport]
+ * @returns {Promise<{ inDom: number, paint: number, domContentLoaded: number, marks: [string, number][] }>}
+ */
+export async function coldLoad(browser, url, viewport = { width: 1280, height: 800 }) {
+  const context = await browser.newContext({ viewport });
+  try {
+    await context.addInitScript(() => {
+      new MutationObserver((records, observer) => {
+        if (!document.querySelector('#token-table tbody tr[data-id]')) return;
+        observer.disconnect();
+        performance.mark('test:first-row-in-dom');
+      }).observe(document, { childList: true, subtree: true });
+      new PerformanceObserver((list, observer) => {
+        const entry = list.getEntries().find((e) => e.identifier === 'first-token-row');
+        if (!entry) return;
+        observer.disconnect();
+        performance.mark('test:first-row-painted', { startTime: entry.renderTime || entry.loadTime });
+        console.debug('test: first row painted');
+      }).observe({ type: 'element', buffered: true });
+    });
+    const page = await context.newPage();
+    const painted = page.waitForEvent('console', { predicate: (m) => m.text() === 'test: first row painted', timeout: 10_000 });
+    await page.goto(url, { waitUntil: 'commit' });
+    await painted;
+    const timing = await page.evaluate(() => {
+      const marks = performance.getEntriesByType('mark');
+      const at = (name) => marks.find((m) => m.name === name)?.startTime ?? NaN;
+      return {
+        inDom: at('test:first-row-in-dom'),
+        paint: at('test:first-row-painted'),
+        domContentLoaded: performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd,
+        marks: marks.filter((m) => m.name.startsWith('dashboard:')).map((m) => [m.name.slice('dashboard:'.length), m.startTime]),
+      };
+    });
+    assert.ok(await page.locator('#token-table tbody tr').first().isVisible(), 'the first row is shown');
+    return timing;
+  } finally {
+    await context.close();
+  }
+}
+
+/**
+ * Runs `make start` as a user does: scripts/start.mjs in its own process, on a free port, with the
+ * emulator's state in `dataFile`. Resolves once it serves, to its URLs and admin token and a
+ * `close()` that stops it (SIGTERM) and waits for it; rejects, with its output, if it does not
+ * start within 10 s.
+ * @param {string} dataFile
+ * @returns {Promise<{ url: string, emulatorUrl: string, adminToken: string, close: () => Promise<void> }>}
+ */
+export async function startMakeStart(dataFile) {
+  const child = spawn(process.execPath, [join(ROOT, 'scripts', 'start.mjs')], {
+    env: { ...process.env, PORT: '0', EMULATOR_DATA_FILE: dataFile },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = once(child, 'exit');
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const close = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  try {
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`start.mjs did not start within 10 s:\n${output}`)), 10_000);
+      child.stdout.on('data', () => {
+        if (output.includes('Ctrl-C')) resolve(clearTimeout(timer));
+      });
+      exited.then(([code]) => reject(new Error(`start.mjs exited with ${code}:\n${output}`)));
+    });
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return {
+    url: output.match(/Mapbox token dashboard:\s+(\S+)/)[1],
+    emulatorUrl: output.match(/Tokens API emulator:\s+(\S+)/)[1],
+    adminToken: output.match(/^(sk\.\S+)$/m)[1],
+    close,
+  };
 }
