@@ -3,6 +3,11 @@
 //! and the clocks. Everything here is an `async fn` or a plain function; JavaScript exceptions are
 //! caught where they can occur (imports marked `catch`) and become [`Failure`]s.
 
+use std::cell::{Cell, RefCell};
+use std::future::{poll_fn, Future};
+use std::pin::pin;
+use std::task::Poll;
+
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -28,15 +33,29 @@ extern "C" {
     fn performance_now() -> Result<f64, JsValue>;
 }
 
+/// The longest delay a timer holds: Node and browsers fire a longer one at once.
+const MAX_TIMER_MS: f64 = 2_147_483_647.0;
+
 /// Milliseconds on a monotonic clock, for deadlines and pacing (`Date.now()` where the platform
 /// has no `performance.now`).
 pub fn monotonic_ms() -> f64 {
     performance_now().unwrap_or_else(|_| js_sys::Date::now())
 }
 
-/// Milliseconds since the epoch on the system clock, for comparing with the API's clock.
+/// Milliseconds since the epoch on the system clock: the caller's idea of the time, against which
+/// an absolute `expires` is checked.
 pub fn wall_clock_ms() -> f64 {
     js_sys::Date::now()
+}
+
+/// Milliseconds since the epoch that never jump when the system clock is set
+/// (`performance.timeOrigin + performance.now()`): elapsed time for estimating the API's clock.
+/// The system clock where the platform lacks either.
+pub fn steady_epoch_ms() -> f64 {
+    match (TIME_ORIGIN.with(|o| *o), performance_now()) {
+        (Some(origin), Ok(now)) => origin + now,
+        _ => js_sys::Date::now(),
+    }
 }
 
 /// What an exchange brought back.
@@ -60,6 +79,13 @@ pub enum Body {
 }
 
 thread_local! {
+    /// `performance.timeOrigin`: when `performance.now()` was 0, in milliseconds since the epoch.
+    static TIME_ORIGIN: Option<f64> = Reflect::get(&js_sys::global(), &"performance".into())
+        .and_then(|performance| Reflect::get(&performance, &"timeOrigin".into()))
+        .ok()
+        .and_then(|origin| origin.as_f64())
+        .filter(|origin| origin.is_finite() && *origin > 0.0);
+
     /// `{ "Content-Type": "application/json" }`, made once: `fetch` only reads it.
     static JSON_HEADERS: JsValue = {
         let headers = js_sys::Object::new();
@@ -97,7 +123,7 @@ pub async fn exchange(
         JSON_HEADERS.with(|headers| init.set_headers(headers));
         init.set_body(&JsValue::from_str(body));
     }
-    init.set_signal(Some(&deadline.controller.signal()));
+    init.set_signal(Some(&deadline.signal()));
     let fetching = fetch_with_init(url, &init).map_err(|e| deadline.failure(e))?;
     let response = JsFuture::from(fetching)
         .await
@@ -162,18 +188,18 @@ pub fn header(headers: &Headers, name: &str) -> Option<String> {
     headers.get(name).ok().flatten()
 }
 
-/// The limits of one call as a single `AbortSignal` for `fetch`: it aborts when the call's time is
-/// up or when the caller's own signal aborts. Dropping the deadline (when the call ends) clears
-/// its timer and removes its listener from the caller's signal.
+/// The limits of one call: its time and the caller's signal, as one `AbortSignal` for `fetch`
+/// that aborts when the caller's does, and as [`Deadline::race`], which ends any step of the call
+/// (a `fetch` that ignores its signal, a body that never ends) when the time is up. Dropping the
+/// deadline (when the call ends) removes its listener from the caller's signal.
 pub struct Deadline {
     controller: AbortController,
-    /// `controller.abort`, bound to it: the timer's handler and the listener on `user`.
+    /// `controller.abort`, bound to it: the listener on `user`.
     abort: Function,
     user: Option<AbortSignal>,
     timeout_ms: f64,
     /// When the time is up, on the monotonic clock.
-    ends_at: f64,
-    timer: JsValue,
+    ends_at: Cell<f64>,
 }
 
 impl Deadline {
@@ -192,43 +218,40 @@ impl Deadline {
             user.add_event_listener_with_callback("abort", &abort)
                 .map_err(network)?;
         }
-        let mut deadline = Deadline {
+        Ok(Deadline {
             controller,
             abort,
             user: user.cloned(),
             timeout_ms,
-            ends_at: monotonic_ms() + timeout_ms,
-            timer: JsValue::UNDEFINED,
-        };
-        deadline.arm()?;
-        Ok(deadline)
+            ends_at: Cell::new(monotonic_ms() + timeout_ms),
+        })
     }
 
-    /// Sets the timer to fire when the time is up.
-    fn arm(&mut self) -> Result<(), Failure> {
-        clear_timeout(&self.timer);
-        // Timers take whole milliseconds (Node throws on a fraction).
-        let ms = (self.ends_at - monotonic_ms()).max(0.0).ceil();
-        self.timer = set_timeout(&self.abort, ms).map_err(network)?;
-        Ok(())
+    /// The signal `fetch` is given: aborted when the caller's is, or when a race is lost.
+    fn signal(&self) -> AbortSignal {
+        self.controller.signal()
+    }
+
+    /// The caller's own signal, if any.
+    pub fn user(&self) -> Option<&AbortSignal> {
+        self.user.as_ref()
     }
 
     /// Moves the end `ms` later: time spent waiting for the rate limit does not count.
-    pub fn extend(&mut self, ms: f64) -> Result<(), Failure> {
-        self.ends_at += ms;
-        self.arm()
+    pub fn extend(&self, ms: f64) {
+        self.ends_at.set(self.ends_at.get() + ms.max(0.0));
     }
 
     /// What remains of the call's time, in milliseconds.
     pub fn time_left(&self) -> f64 {
-        self.ends_at - monotonic_ms()
+        self.ends_at.get() - monotonic_ms()
     }
 
     /// Why the call must stop now, if it must: the caller aborted, or the time is up.
     pub fn stopped(&self) -> Option<Failure> {
         if self.user.as_ref().is_some_and(AbortSignal::aborted) {
             Some(Failure::Aborted)
-        } else if self.controller.signal().aborted() {
+        } else if self.controller.signal().aborted() || self.time_left() <= 0.0 {
             Some(Failure::Timeout {
                 ms: self.timeout_ms,
             })
@@ -243,9 +266,45 @@ impl Deadline {
         self.stopped().unwrap_or_else(|| network(error))
     }
 
+    /// Runs `work` until it ends or the call must stop, whichever comes first; in the latter case
+    /// `fetch`'s signal is aborted, so that the request is cancelled where the platform can.
+    ///
+    /// (A two-way select written out, as `std::future::poll_fn` makes it short: the `futures`
+    /// crate's `select` would bring a dependency for these few lines.)
+    pub async fn race<T>(
+        &self,
+        work: impl Future<Output = Result<T, Failure>>,
+    ) -> Result<T, Failure> {
+        if let Some(stop) = self.stopped() {
+            return Err(stop);
+        }
+        let mut work = pin!(work);
+        let mut expiry = pin!(self.expiry());
+        poll_fn(|cx| match work.as_mut().poll(cx) {
+            Poll::Ready(done) => Poll::Ready(done),
+            Poll::Pending => expiry.as_mut().poll(cx).map(|stop| {
+                if !self.controller.signal().aborted() {
+                    self.controller.abort();
+                }
+                Err(stop)
+            }),
+        })
+        .await
+    }
+
+    /// Resolves with why the call must stop, when it must.
+    async fn expiry(&self) -> Failure {
+        let signal = self.signal();
+        sleep_until(self.ends_at.get(), &[&signal]).await;
+        self.stopped().unwrap_or(Failure::Timeout {
+            ms: self.timeout_ms,
+        })
+    }
+
     /// Waits `ms`, or less if the call stops first (then with why it stopped).
     pub async fn sleep(&self, ms: f64) -> Result<(), Failure> {
-        sleep(ms, Some(&self.controller.signal())).await;
+        let wake = (monotonic_ms() + ms).min(self.ends_at.get());
+        sleep_until(wake, &[&self.signal()]).await;
         match self.stopped() {
             Some(stop) => Err(stop),
             None => Ok(()),
@@ -255,50 +314,94 @@ impl Deadline {
 
 impl Drop for Deadline {
     fn drop(&mut self) {
-        clear_timeout(&self.timer);
         if let Some(user) = &self.user {
             let _ = user.remove_event_listener_with_callback("abort", &self.abort);
         }
     }
 }
 
-/// Removes a sleep's timer and listener, however the sleep ends.
-struct Wake {
-    resolve: Function,
-    timer: JsValue,
-    signal: Option<AbortSignal>,
-}
+/// Wakes every sleeper that listens to it at once: each ring aborts the signal sleepers took, and
+/// later sleepers take a fresh one. (Pacing rings it when places are given back or re-planned, so
+/// that the calls behind move up instead of waking at their old time.)
+#[derive(Default)]
+pub struct Bell(RefCell<Option<AbortController>>);
 
-impl Drop for Wake {
-    fn drop(&mut self) {
-        clear_timeout(&self.timer);
-        if let Some(signal) = &self.signal {
-            let _ = signal.remove_event_listener_with_callback("abort", &self.resolve);
+impl Bell {
+    /// The signal that the next ring aborts.
+    pub fn signal(&self) -> Option<AbortSignal> {
+        let mut current = self.0.borrow_mut();
+        if current.is_none() {
+            *current = AbortController::new().ok();
+        }
+        current.as_ref().map(AbortController::signal)
+    }
+
+    /// Wakes the sleepers listening now.
+    pub fn ring(&self) {
+        if let Some(controller) = self.0.borrow_mut().take() {
+            controller.abort();
         }
     }
 }
 
-/// Resolves after `ms` milliseconds, or as soon as `signal` aborts.
-pub async fn sleep(ms: f64, signal: Option<&AbortSignal>) {
-    if signal.is_some_and(AbortSignal::aborted) {
-        return;
+/// Removes a sleep's timer and listeners, however the sleep ends.
+struct Wake<'a> {
+    resolve: Function,
+    timer: JsValue,
+    signals: Vec<&'a AbortSignal>,
+}
+
+impl Drop for Wake<'_> {
+    fn drop(&mut self) {
+        clear_timeout(&self.timer);
+        for signal in &self.signals {
+            let _ = signal.remove_event_listener_with_callback("abort", &self.resolve);
+        }
+        // A sleep cut short (its race won by the other side) still settles its promise: a
+        // `JsFuture` whose promise never settles keeps its callbacks, and their memory, for good.
+        let _ = self.resolve.call0(&JsValue::UNDEFINED);
     }
+}
+
+/// Resolves when the monotonic clock reaches `until`, or as soon as one of `signals` aborts. Long
+/// waits are slept in steps that a timer can hold, and the time is checked on every waking.
+pub async fn sleep_until(until: f64, signals: &[&AbortSignal]) {
+    loop {
+        let left = until - monotonic_ms();
+        if left <= 0.0 || signals.iter().any(|s| s.aborted()) {
+            return;
+        }
+        if !sleep_once(left.min(MAX_TIMER_MS), signals).await {
+            return;
+        }
+    }
+}
+
+/// One timer of `ms` (at most [`MAX_TIMER_MS`]), cut short when one of `signals` aborts; `false`
+/// when no timer could be set.
+async fn sleep_once(ms: f64, signals: &[&AbortSignal]) -> bool {
     let mut resolve = None;
     let woken = Promise::new(&mut |done, _| resolve = Some(done));
     let Some(resolve) = resolve else {
-        return;
+        return false;
     };
+    // Timers take whole milliseconds (Node throws on a fraction).
     let Ok(timer) = set_timeout(&resolve, ms.max(0.0).ceil()) else {
-        return;
+        return false;
     };
-    let signal = signal.filter(|s| {
-        s.add_event_listener_with_callback("abort", &resolve)
-            .is_ok()
-    });
+    let signals = signals
+        .iter()
+        .copied()
+        .filter(|s| {
+            s.add_event_listener_with_callback("abort", &resolve)
+                .is_ok()
+        })
+        .collect();
     let _wake = Wake {
         resolve,
         timer,
-        signal: signal.cloned(),
+        signals,
     };
     let _ = JsFuture::from(woken).await;
+    true
 }

@@ -157,13 +157,17 @@ test('an absolute expiry is the caller\'s, sent as given', async () => {
   const tokens = client();
   await tokens.createTempToken({ scopes: ['styles:read'], expires: at });
   assert.equal(JSON.parse(requests('POST').at(-1).body).expires, at.toISOString());
-  // It is checked against the API's clock, which the client now knows: within the hour here, this
-  // one is beyond it for the API, and is refused before anything is sent.
+  // It is checked against the caller's clock only: within the hour here, this one is beyond it
+  // for the API (20 s behind), whose 422 speaks for its own clock; nothing is created.
   emu.clearRequests();
   const late = new Date(Date.now() + 3_590_000);
   const error = await rejection(tokens.createTempToken({ scopes: ['styles:read'], expires: late }));
-  assert.deepEqual([error.kind, requests('POST').length], ['InvalidInput', 0]);
-  assert.match(error.message, /at most one hour from now/);
+  assert.deepEqual([error.kind, error.status, requests('POST').length], ['Http', 422, 1]);
+  // Beyond the hour on the caller's own clock: refused before anything is sent.
+  emu.clearRequests();
+  const beyond = await rejection(tokens.createTempToken({ scopes: ['styles:read'], expires: new Date(Date.now() + 3_700_000) }));
+  assert.deepEqual([beyond.kind, requests('POST').length], ['InvalidInput', 0]);
+  assert.match(beyond.message, /at most one hour from now/);
 });
 
 // --- 429s -----------------------------------------------------------------------------------------

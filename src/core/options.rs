@@ -120,12 +120,15 @@ impl Expected for Expires {
 
 /// Whether the `signal` option was given. JSON cannot carry an `AbortSignal` (it arrives as `{}`),
 /// so the edge reads the signal itself when this says there is one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct SignalGiven(pub bool);
+pub type SignalGiven = Present;
 
-impl<'de> Deserialize<'de> for SignalGiven {
+/// Whether an option was given at all, whatever its value (`null` included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Present(pub bool);
+
+impl<'de> Deserialize<'de> for Present {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        IgnoredAny::deserialize(d).map(|_| SignalGiven(true))
+        IgnoredAny::deserialize(d).map(|_| Present(true))
     }
 }
 
@@ -279,8 +282,9 @@ pub struct CreateTempToken {
     /// Default: one hour from now.
     #[serde(deserialize_with = "given")]
     pub expires: Option<Expires>,
-    /// Accepted only to be refused with a clear message: temporary tokens cannot have them.
-    pub allowed_urls: Option<IgnoredAny>,
+    /// Accepted only to be refused with a clear message (even `null` or `[]`): temporary tokens
+    /// cannot have them.
+    pub allowed_urls: Present,
     /// Milliseconds this call may take.
     #[serde(deserialize_with = "given")]
     pub timeout: Option<f64>,
@@ -455,7 +459,7 @@ call_options!(
 /// The option names of `T` as serde reads them, in declaration order. They are asked of serde
 /// itself (a struct's `Deserialize` names its fields when it asks for a struct), so that the list
 /// in messages can never disagree with what is accepted.
-fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
+pub fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
     struct Names<'a>(&'a mut &'static [&'static str]);
 
     impl<'de> Deserializer<'de> for Names<'_> {
@@ -487,10 +491,10 @@ fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
     names
 }
 
-/// An unknown key as it may appear in a message: short, and redacted if token-shaped.
+/// An unknown key as it may appear in a message: redacted if token-shaped, then short (in that
+/// order: cutting first could leave a token's start that no longer looks like one).
 fn short(key: &str) -> String {
-    let key: String = key.chars().take(40).collect();
-    redact(&key, &[])
+    redact(key, &[]).chars().take(40).collect()
 }
 
 /// Reads the options of `method`: `json` is `None` for `undefined`/`null`, else the JSON text of

@@ -24,8 +24,8 @@ pub const DEFAULT_INTERVAL_S: f64 = 60.0;
 pub struct Pacer {
     limit: u32,
     interval_ms: f64,
-    /// The start times handed out, in order: every one still ahead, and the `limit` latest (older
-    /// past ones no longer constrain anything).
+    /// The start times handed out, in order: every one still ahead, and the `limit` latest past
+    /// ones (older ones no longer constrain anything).
     starts: VecDeque<f64>,
     /// No request starts before this (after a 429: the window's reset).
     held_until: f64,
@@ -100,9 +100,10 @@ impl Pacer {
             }
         }
         self.starts.push_back(at);
-        while self.starts.len() > self.limit as usize && self.starts.front() <= Some(&now) {
-            self.starts.pop_front();
-        }
+        // Past starts beyond the `limit` latest constrain nothing; those ahead are all kept (a
+        // place given back must not take an older start's constraint with it).
+        let past = self.starts.partition_point(|&start| start <= now);
+        self.starts.drain(..past.saturating_sub(self.limit as usize));
         Slot {
             at,
             generation: self.generation,
@@ -121,29 +122,57 @@ impl Pacer {
         self.generation = self.generation.wrapping_add(1);
     }
 
-    /// Takes the figures a response gave (`X-Rate-Limit-Limit`, `-Interval`), when sane. When
-    /// they differ from those in force, the places handed out under the old ones are voided.
-    pub fn learn(&mut self, rate_limit: &RateLimit, now: f64) {
-        let (Some(limit), Some(interval)) = (rate_limit.limit, rate_limit.interval) else {
-            return;
-        };
-        let Ok(told) = Pacer::new(limit, interval) else {
-            return;
-        };
-        if (told.limit, told.interval_ms) != (self.limit, self.interval_ms) {
-            self.limit = told.limit;
-            self.interval_ms = told.interval_ms;
-            self.void_places(now);
+    /// Gives back the place of a call that will not send (aborted while it waited, or stopped
+    /// before its request left): its start no longer counts, and the places ahead of `now` are
+    /// voided so that the calls waiting for them ask again and move up. `true` when something
+    /// changed (the waiting calls should be woken).
+    pub fn release(&mut self, slot: &Slot, now: f64) -> bool {
+        if !self.stands(slot) {
+            // Voided already: its start was dropped with the others ahead.
+            return false;
         }
+        if let Some(i) = self.starts.iter().rposition(|&at| at == slot.at) {
+            self.starts.remove(i);
+        }
+        self.void_places(now);
+        true
     }
 
-    /// After a 429: no request starts before `until`, when the API's window resets; the places
-    /// handed out for earlier are voided.
-    pub fn hold_until(&mut self, until: f64, now: f64) {
+    /// Takes the figures a response gave (`X-Rate-Limit-Limit`, `-Interval`), when sane. When
+    /// they differ from those in force, the places handed out under the old ones are voided, and
+    /// `true` says so (the waiting calls should be woken).
+    pub fn learn(&mut self, rate_limit: &RateLimit, now: f64) -> bool {
+        let (Some(limit), Some(interval)) = (rate_limit.limit, rate_limit.interval) else {
+            return false;
+        };
+        let Ok(told) = Pacer::new(limit, interval) else {
+            return false;
+        };
+        if (told.limit, told.interval_ms) == (self.limit, self.interval_ms) {
+            return false;
+        }
+        self.limit = told.limit;
+        self.interval_ms = told.interval_ms;
+        self.void_places(now);
+        true
+    }
+
+    /// The longest hold a 429 may impose: the API's window is one interval long (at least the
+    /// documented minute), so a reset said to lie further ahead is not believed beyond it.
+    fn longest_hold(&self) -> f64 {
+        self.interval_ms.max(DEFAULT_INTERVAL_S * 1000.0) + MARGIN_MS
+    }
+
+    /// After a 429: no request starts before `until`, when the API's window resets (at most one
+    /// interval from `now`); the places handed out for earlier are voided, and `true` says so.
+    pub fn hold_until(&mut self, until: f64, now: f64) -> bool {
+        let until = until.min(now + self.longest_hold());
         if until > self.held_until {
             self.held_until = until;
             self.void_places(now);
+            return true;
         }
+        false
     }
 
     /// How many reserved starts still lie ahead of `now`, and how long until the first of them.
@@ -242,6 +271,35 @@ mod tests {
         p.hold_until(100_000.0, 70_000.0);
         assert!(!p.stands(&before));
         assert_eq!(p.reserve(70_000.0).at, 100_000.0);
+    }
+
+    #[test]
+    fn a_place_given_back_lets_the_calls_behind_move_up() {
+        let mut p = Pacer::new(1.0, 30.0).unwrap();
+        assert_eq!(p.reserve(0.0).at, 0.0);
+        let second = p.reserve(1000.0);
+        assert_eq!(second.at, 30_250.0);
+        let third = p.reserve(2000.0);
+        assert_eq!(third.at, 60_500.0);
+        assert_eq!(p.waiting(2000.0).0, 2);
+        // The second is aborted while it waits: its place goes, and the third's is voided.
+        assert!(p.release(&second, 3000.0));
+        assert!(!p.stands(&third));
+        assert_eq!(p.waiting(3000.0).0, 0, "no ghost is counted");
+        assert_eq!(p.reserve(3000.0).at, 30_250.0, "the third asks again and moves up");
+        // Giving back a voided place changes nothing.
+        assert!(!p.release(&second, 3000.0));
+        assert_eq!(p.waiting(3000.0).0, 1);
+    }
+
+    #[test]
+    fn a_reset_far_ahead_holds_for_one_interval_at_most() {
+        let mut p = Pacer::tokens_api();
+        assert!(p.hold_until(1e15, 1000.0));
+        assert_eq!(p.reserve(1000.0).at, 1000.0 + 60_000.0 + MARGIN_MS);
+        let mut long = Pacer::new(1.0, 86_400.0).unwrap();
+        long.hold_until(f64::INFINITY, 0.0);
+        assert_eq!(long.reserve(0.0).at, 86_400_000.0 + MARGIN_MS);
     }
 
     #[test]

@@ -298,7 +298,7 @@ impl Config {
         o: &CreateTempToken,
         api_now_ms: f64,
     ) -> Result<Request, Error> {
-        if o.allowed_urls.is_some() {
+        if o.allowed_urls.0 {
             return Err(Error::invalid(
                 "allowedUrls cannot be set on a temporary token (the API does not allow it).",
             ));

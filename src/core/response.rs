@@ -7,6 +7,13 @@ use super::time;
 use super::token::redact;
 use super::url::{next_link, query_param, Origin};
 
+/// `text` percent-encoded as a URL's query value.
+fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    super::url::encode_component(&mut out, text);
+    out
+}
+
 /// How a request ended without a usable response.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Failure {
@@ -147,6 +154,15 @@ fn hint(
 /// Turns a failure of `req` into the error the caller sees. `secrets` are strings (the access
 /// token) that must not appear in the result even where they do not look like tokens.
 pub fn error_for(req: &Request, origin: &Origin, failure: Failure, secrets: &[&str]) -> Error {
+    // Each secret also as it appears in a URL (percent-encoded), where a platform's message may
+    // quote it.
+    let encoded: Vec<String> = secrets.iter().map(|s| encode(s)).collect();
+    let all: Vec<&str> = secrets
+        .iter()
+        .copied()
+        .chain(encoded.iter().map(String::as_str))
+        .collect();
+    let secrets = &all[..];
     let op = req.op;
     let name = op.name();
     let (kind, message, status, api_message, rate_limit) = match failure {
@@ -220,21 +236,165 @@ pub fn no_such_token(listing: &Request, origin: &Origin) -> Error {
     .into()
 }
 
+/// Whether a failed request may still have been carried out by the API: no answer came (network
+/// failure, timeout, abort after sending) or a server error did.
+pub fn outcome_unknown(error: &Error) -> bool {
+    match error.kind {
+        ErrorKind::Network | ErrorKind::Timeout | ErrorKind::Aborted => true,
+        ErrorKind::Http => error.status.is_some_and(|s| s >= 500),
+        ErrorKind::InvalidInput | ErrorKind::Decode => false,
+    }
+}
+
 /// The error of a rotation whose new token was created but whose old token could not be deleted:
 /// the delete's own error, with a message that says what exists now.
 pub fn old_token_remains(error: Error, new_id: &str) -> Error {
+    let no_answer = matches!(
+        error.kind,
+        ErrorKind::Network | ErrorKind::Timeout | ErrorKind::Aborted
+    );
+    let old = if no_answer {
+        "whose delete got no clear answer: the old token may or may not still exist"
+    } else {
+        "which still exists"
+    };
     let mut details = error.into_details();
     details.message = format!(
-        "rotate created the new token (id {new_id}) but could not delete the old one, which still exists: {} Delete it once the new token is in use.",
+        "rotate created the new token (id {new_id}) but could not delete the old one, {old}: {} Delete it once the new token is in use.",
         details.message
     );
     details.into()
+}
+
+/// What a rotation whose create got no clear answer found when it looked for the new token.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Search {
+    /// Not looked for (the caller aborted).
+    NotLooked,
+    /// The listing showed a token made by this rotation: its id, and whether its token string
+    /// was listed (a secret token's never is).
+    Found {
+        /// The new token's id.
+        id: String,
+        /// Whether the listing holds its token string.
+        with_token: bool,
+    },
+    /// The whole listing was read and holds no such token.
+    NotFound,
+    /// The listing could not be read.
+    Failed,
+}
+
+/// The error of a rotation whose create got no clear answer (`error`, the create's): a new token
+/// may exist. The old one is untouched in every case.
+pub fn created_unknown(error: Error, search: &Search) -> Error {
+    let found = match search {
+        Search::NotLooked => "It was not looked for (the call was aborted): check the account's tokens for a new one with the old one's note and scopes.".to_owned(),
+        Search::Found { id, with_token: true } => format!("It was: the listing shows it (id {id}), in error.created. The old token still exists."),
+        Search::Found { id, with_token: false } => format!("It was: the listing shows it (id {id}, in error.created), but the API never lists a secret token's string, so nobody can use it: delete it and rotate again. The old token still exists."),
+        Search::NotFound => "The listing shows no new token with the old one's note and scopes made since the call began, so none was made; the old token still exists.".to_owned(),
+        Search::Failed => "The listing could not be read to find out: check the account's tokens for a new one with the old one's note and scopes. The old token still exists.".to_owned(),
+    };
+    let mut details = error.into_details();
+    details.message = format!(
+        "rotate may have created a new token: its create got no clear answer ({}). {found}",
+        details.message
+    );
+    details.into()
+}
+
+/// The most pages one rotation reads while looking for a token.
+pub const MAX_ROTATE_PAGES: usize = 1000;
+
+/// The pages a listing has read, by cursor, so that a `Link` leading back to one of them stops the
+/// listing instead of looping for ever.
+#[derive(Debug, Default)]
+pub struct Visited {
+    /// A list, not a set: a listing has few pages, and a hash set would cost the module far more
+    /// code than these comparisons cost time.
+    cursors: Vec<String>,
+}
+
+impl Visited {
+    /// Notes the page at `target` (a path and query) as read by `what` (`listAllTokens`,
+    /// `rotate`); a `Decode` error when it was read before, or when `what` has read its most pages.
+    pub fn visit(&mut self, target: &str, what: &str) -> Result<(), Error> {
+        let cursor = query_param(target, "start").unwrap_or_default();
+        if self.cursors.len() >= MAX_ROTATE_PAGES && what == "rotate" {
+            return Err(Error::of(
+                ErrorKind::Decode,
+                format!("rotate stopped after reading {MAX_ROTATE_PAGES} pages of tokens without finding the token."),
+            ));
+        }
+        if !self.cursors.contains(&cursor) {
+            self.cursors.push(cursor);
+            return Ok(());
+        }
+        let shown = if cursor.is_empty() {
+            "the first page".to_owned()
+        } else {
+            let short: String = redact(&cursor, &[]).chars().take(60).collect();
+            format!("start={short}")
+        };
+        Err(Error::of(
+            ErrorKind::Decode,
+            format!("{what} stopped: the API's next-page link leads back to a page already read ({shown}); following it would loop for ever."),
+        ))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::core::request::Config;
+
+    #[test]
+    fn a_link_back_to_a_page_already_read_stops_the_listing() {
+        let mut v = Visited::default();
+        v.visit("/tokens/v2/demo?limit=2", "listAllTokens").unwrap();
+        v.visit("/tokens/v2/demo?limit=2&start=abc", "listAllTokens").unwrap();
+        v.visit("/tokens/v2/demo?start=def&limit=2", "listAllTokens").unwrap();
+        let e = v.visit("/tokens/v2/demo?start=abc", "listAllTokens").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Decode);
+        assert!(e.message.contains("start=abc"), "{}", e.message);
+        let e = v.visit("/tokens/v2/demo?limit=2", "listAllTokens").unwrap_err();
+        assert!(e.message.contains("the first page"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_rotation_reads_a_bounded_number_of_pages() {
+        let mut v = Visited::default();
+        for i in 0..MAX_ROTATE_PAGES {
+            v.visit(&format!("/t?start={i}"), "rotate").unwrap();
+        }
+        let e = v.visit("/t?start=last", "rotate").unwrap_err();
+        assert!(e.message.contains("1000 pages"), "{}", e.message);
+    }
+
+    #[test]
+    fn unknown_outcomes_are_told_apart_from_refusals() {
+        let of = |kind, status| Error::from(Details {
+            kind,
+            message: String::new(),
+            status,
+            api_message: None,
+            method: None,
+            url: None,
+            rate_limit: None,
+        });
+        assert!(outcome_unknown(&of(ErrorKind::Timeout, None)));
+        assert!(outcome_unknown(&of(ErrorKind::Network, None)));
+        assert!(outcome_unknown(&of(ErrorKind::Http, Some(502))));
+        assert!(!outcome_unknown(&of(ErrorKind::Http, Some(422))));
+        assert!(!outcome_unknown(&of(ErrorKind::InvalidInput, None)));
+        let e = old_token_remains(of(ErrorKind::Timeout, None), "new");
+        assert!(e.message.contains("may or may not still exist"), "{}", e.message);
+        let e = old_token_remains(of(ErrorKind::Http, Some(503)), "new");
+        assert!(e.message.contains("which still exists"), "{}", e.message);
+        let e = created_unknown(of(ErrorKind::Timeout, None), &Search::Found { id: "x1".into(), with_token: false });
+        assert!(e.message.starts_with("rotate may have created a new token"), "{}", e.message);
+        assert!(e.message.contains("x1"), "{}", e.message);
+    }
 
     const TOKEN: &str = "sk.eyJ1IjoiZGVtbyIsImEiOiJjaWQifQ.c2lnbmF0dXJl";
 

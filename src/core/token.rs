@@ -192,10 +192,17 @@ fn is_token_char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'='
 }
 
-/// The end of the run of token characters starting at `from`.
-fn token_run_end(b: &[u8], from: usize) -> usize {
+/// A character that redaction treats as part of a token: those of [`is_token_char`], standard
+/// base64's `+` and `/` (which `parseToken` accepts too), and `%` (a token percent-encoded in a
+/// URL). Wider than what [`find_tokens`] reports: redacting a little too much is harmless.
+fn is_redacted_char(b: u8) -> bool {
+    is_token_char(b) || matches!(b, b'+' | b'/' | b'%')
+}
+
+/// The end of the run of `is_char` characters starting at `from`.
+fn token_run_end(b: &[u8], from: usize, is_char: fn(u8) -> bool) -> usize {
     b.get(from..)
-        .and_then(|rest| rest.iter().position(|&c| !is_token_char(c)))
+        .and_then(|rest| rest.iter().position(|&c| !is_char(c)))
         .map_or(b.len(), |n| from + n)
 }
 
@@ -210,15 +217,20 @@ struct Shape {
 /// The token-shaped run starting at `start` (`pk.`/`sk.`/`tk.`, a payload, a dot, a signature),
 /// if there is one; `start` must be at a word boundary, which the caller checks.
 fn token_shape_at(b: &[u8], start: usize) -> Option<Shape> {
+    shape_of(b, start, is_token_char)
+}
+
+/// [`token_shape_at`] with the parts made of `is_char` characters.
+fn shape_of(b: &[u8], start: usize, is_char: fn(u8) -> bool) -> Option<Shape> {
     let prefix = b.get(start..start + 3)?;
     if !matches!(prefix, b"pk." | b"sk." | b"tk.") {
         return None;
     }
-    let payload_end = token_run_end(b, start + 3);
+    let payload_end = token_run_end(b, start + 3, is_char);
     if payload_end == start + 3 || b.get(payload_end) != Some(&b'.') {
         return None;
     }
-    let end = token_run_end(b, payload_end + 1);
+    let end = token_run_end(b, payload_end + 1, is_char);
     (end > payload_end + 1).then_some(Shape { payload_end, end })
 }
 
@@ -340,8 +352,9 @@ pub fn redacted(token: &str) -> String {
     format!("{shown}…")
 }
 
-/// Replaces every token-shaped run in `text`, and every occurrence of each of `secrets`, with
-/// `[redacted]`, so that no message, URL or log line carries a token.
+/// Replaces every token-shaped run in `text` (in base64url or standard base64, percent-encoded
+/// or not), and every occurrence of each of `secrets`, with `[redacted]`, so that no message,
+/// URL or log line carries a token.
 pub fn redact(text: &str, secrets: &[&str]) -> String {
     // Secrets first: removing one can put a token-shaped run on a word boundary.
     let mut text = text.to_owned();
@@ -355,7 +368,7 @@ pub fn redact(text: &str, secrets: &[&str]) -> String {
         if start < pos {
             continue;
         }
-        if let Some(shape) = token_shape_at(b, start) {
+        if let Some(shape) = shape_of(b, start, is_redacted_char) {
             // Token runs are ASCII: their ends are character boundaries.
             out.push_str(text.get(pos..start + 3).unwrap_or_default());
             out.push_str("[redacted]");

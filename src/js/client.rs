@@ -1,8 +1,8 @@
-//! The client behind the `Tokens` class, and the life of a call as one `async fn`
-//! ([`Client::send`]): wait for a slot under the rate limit, start the deadline, fetch, read the
-//! answer, retry what may be retried, and turn what failed into the error the caller sees. The
-//! operations made of several requests build on it: a temporary token on the API's clock, a
-//! page of a listing, and rotation.
+//! The client behind the `Tokens` class, and the life of a request as one `async fn`
+//! ([`Client::send`]): wait for a slot under the rate limit, fetch within the call's deadline, read
+//! the answer, retry what may be retried, and turn what failed into the error the caller sees. The
+//! operations made of several requests build on it, all under one deadline per call: a temporary
+//! token on the API's clock, a page of a listing, and rotation.
 
 use std::cell::RefCell;
 
@@ -17,14 +17,14 @@ use crate::core::options::{
     checked_timeout, AllowedApplication, ClientOptions, Create, CreateTempToken, ListTokens,
     RateLimitOption, Rotate,
 };
-use crate::core::pacing::Pacer;
+use crate::core::pacing::{Pacer, Slot};
 use crate::core::request::{self, Config, Request};
-use crate::core::response::{self, Failure};
+use crate::core::response::{self, Failure, Search, Visited};
 use crate::core::retry;
 use crate::core::time::ApiClock;
 use crate::core::token;
 use crate::core::url::{Origin, DEFAULT_ORIGIN};
-use crate::transport::{self, Answer, Body, Deadline};
+use crate::transport::{self, Answer, Bell, Body, Deadline};
 
 /// The timeout of a call when neither the call nor the client sets one.
 const DEFAULT_TIMEOUT_MS: f64 = 30_000.0;
@@ -34,6 +34,36 @@ const DEFAULT_TIMEOUT_MS: f64 = 30_000.0;
 pub(crate) struct Limits {
     pub timeout_ms: f64,
     pub signal: Option<AbortSignal>,
+}
+
+/// A place under the rate limit that a call holds until its request leaves: given back if the
+/// request never does (the call aborted or stopped while it waited, or was dropped), so that the
+/// calls behind it move up.
+struct Place<'a> {
+    pacing: &'a RefCell<Pacer>,
+    bell: &'a Bell,
+    slot: Option<Slot>,
+}
+
+impl Place<'_> {
+    /// The request leaves: the place is spent.
+    fn spend(mut self) {
+        self.slot = None;
+    }
+}
+
+impl Drop for Place<'_> {
+    fn drop(&mut self) {
+        if let Some(slot) = self.slot.take() {
+            let released = self
+                .pacing
+                .borrow_mut()
+                .release(&slot, transport::monotonic_ms());
+            if released {
+                self.bell.ring();
+            }
+        }
+    }
 }
 
 /// A successful answer: status, headers and the parsed body (`null` when there is none).
@@ -59,8 +89,8 @@ impl Reply {
 #[derive(Default)]
 struct Clock {
     api: ApiClock,
-    /// The headers of the latest answer and when it arrived (system clock): its `Date` is read
-    /// only when the API's time is needed.
+    /// The headers of the latest answer and when it arrived (on a clock that the system clock's
+    /// steps do not move): its `Date` is read only when the API's time is needed.
     latest: Option<(Headers, f64)>,
     /// Whether a request was made only to learn the API's time (once per client at most).
     asked: bool,
@@ -71,6 +101,8 @@ pub(crate) struct Client {
     timeout_ms: f64,
     retries: u32,
     pacing: Option<RefCell<Pacer>>,
+    /// Wakes the calls waiting for the rate limit when their places change.
+    bell: Bell,
     clock: RefCell<Clock>,
 }
 
@@ -164,6 +196,7 @@ impl Client {
             timeout_ms: checked_timeout(o.timeout)?.unwrap_or(DEFAULT_TIMEOUT_MS),
             retries,
             pacing: pacer.map(RefCell::new),
+            bell: Bell::default(),
             clock: RefCell::default(),
         })
     }
@@ -181,29 +214,49 @@ impl Client {
     }
 
     fn fail(&self, req: &Request, failure: Failure) -> Error {
+        // A token the call sends in place of the client's (`checkValidity({ accessToken })`) is
+        // as secret as the client's own.
+        let other = match &req.credential {
+            request::Credential::Other(token) => token.as_str(),
+            request::Credential::Client => "",
+        };
         response::error_for(
             req,
             &self.config.origin,
             failure,
-            &[&self.config.access_token],
+            &[&self.config.access_token, other],
         )
     }
 
-    /// Sends `req` and reads its answer: the whole life of one call.
-    pub async fn send(&self, req: &Request, limits: &Limits) -> Result<Reply, Error> {
+    /// Starts the deadline of a call whose first request is `req` (named in its error).
+    pub fn start(&self, req: &Request, limits: &Limits) -> Result<Deadline, Error> {
+        Deadline::start(limits.timeout_ms, limits.signal.as_ref()).map_err(|f| self.fail(req, f))
+    }
+
+    /// A call of one request: `req` sent and its answer read, within the call's limits.
+    pub async fn call(&self, req: &Request, limits: &Limits) -> Result<Reply, Error> {
+        self.send(req, &self.start(req, limits)?).await
+    }
+
+    /// Sends `req` and reads its answer, within the call's `deadline`.
+    pub async fn send(&self, req: &Request, deadline: &Deadline) -> Result<Reply, Error> {
         let fail = |failure| self.fail(req, failure);
         let url = req.url(&self.config.origin, &self.config.access_token);
-        let user = limits.signal.as_ref();
-        // Waiting for the rate limit does not count toward the timeout: the deadline starts after.
-        self.pace(user, None).await.map_err(fail)?;
-        let mut deadline = Deadline::start(limits.timeout_ms, user).map_err(fail)?;
         let mut attempts = 0;
         // Whether an earlier attempt's outcome is unknown (for a repeated DELETE's 404).
         let mut outcome_unknown = false;
         loop {
+            // Waiting for the rate limit does not count toward the timeout (the deadline moves).
+            let place = self.pace(deadline).await.map_err(fail)?;
+            if let Some(stop) = deadline.stopped() {
+                return Err(fail(stop));
+            }
+            if let Some(place) = place {
+                place.spend();
+            }
             attempts += 1;
-            let sent = transport::exchange(&url, req.method(), req.body.as_deref(), &deadline);
-            let failure = match sent.await.map(|answer| self.read(answer)) {
+            let exchange = transport::exchange(&url, req.method(), req.body.as_deref(), deadline);
+            let failure = match deadline.race(exchange).await.map(|answer| self.read(answer)) {
                 Ok(Ok(reply)) => return Ok(reply),
                 Ok(Err(failure)) | Err(failure) => failure,
             };
@@ -239,7 +292,6 @@ impl Client {
                 return Err(fail(failure));
             };
             deadline.sleep(ms).await.map_err(fail)?;
-            self.pace(user, Some(&mut deadline)).await.map_err(fail)?;
         }
     }
 
@@ -251,10 +303,12 @@ impl Client {
             headers,
             body,
         } = answer;
-        self.clock.borrow_mut().latest = Some((headers.clone(), transport::wall_clock_ms()));
+        self.clock.borrow_mut().latest = Some((headers.clone(), transport::steady_epoch_ms()));
         let rate_limit = response::rate_limit(|n| transport::header(&headers, n));
         if let (Some(pacing), Some(told)) = (&self.pacing, &rate_limit) {
-            pacing.borrow_mut().learn(told, transport::monotonic_ms());
+            if pacing.borrow_mut().learn(told, transport::monotonic_ms()) {
+                self.bell.ring();
+            }
         }
         let data = match body {
             Body::Empty => JsValue::NULL,
@@ -274,33 +328,37 @@ impl Client {
         })
     }
 
-    /// Waits for a place under the rate limit (unless pacing is off), or until `user` aborts. The
-    /// wait is added to `deadline`, if the call has one yet. A place voided while the call waited
-    /// for it (the API told other figures, or a 429 a later reset) is exchanged for a new one.
-    async fn pace(
-        &self,
-        user: Option<&AbortSignal>,
-        mut deadline: Option<&mut Deadline>,
-    ) -> Result<(), Failure> {
+    /// Waits for a place under the rate limit (unless pacing is off), or until the caller aborts;
+    /// the wait is added to `deadline`. A place voided while the call waited for it (a place ahead
+    /// given back, the API told other figures, or a 429 a later reset) rings the bell, and the
+    /// call asks for a new one at once.
+    async fn pace(&self, deadline: &Deadline) -> Result<Option<Place<'_>>, Failure> {
         let Some(pacing) = &self.pacing else {
-            return Ok(());
+            return Ok(None);
         };
+        let user = deadline.user();
         loop {
             let now = transport::monotonic_ms();
-            let place = pacing.borrow_mut().reserve(now);
-            let wait = place.at - now;
-            if wait <= 0.0 {
-                return Ok(());
+            let slot = pacing.borrow_mut().reserve(now);
+            let place = Place {
+                pacing,
+                bell: &self.bell,
+                slot: Some(slot),
+            };
+            if slot.at <= now {
+                return Ok(Some(place));
             }
-            if let Some(deadline) = deadline.as_deref_mut() {
-                deadline.extend(wait)?;
-            }
-            transport::sleep(wait, user).await;
+            let bell = self.bell.signal();
+            let signals: Vec<&AbortSignal> = user.into_iter().chain(bell.as_ref()).collect();
+            transport::sleep_until(slot.at, &signals).await;
+            deadline.extend(transport::monotonic_ms() - now);
             if user.is_some_and(AbortSignal::aborted) {
+                // `place` is given back as it is dropped.
                 return Err(Failure::Aborted);
             }
-            if pacing.borrow().stands(&place) {
-                return Ok(());
+            let due = transport::monotonic_ms() >= slot.at;
+            if due && pacing.borrow().stands(&slot) {
+                return Ok(Some(place));
             }
         }
     }
@@ -311,7 +369,9 @@ impl Client {
             let wait = reset * 1000.0 - api_now;
             if wait.is_finite() && wait > 0.0 {
                 let now = transport::monotonic_ms();
-                pacing.borrow_mut().hold_until(now + wait, now);
+                if pacing.borrow_mut().hold_until(now + wait, now) {
+                    self.bell.ring();
+                }
             }
         }
     }
@@ -331,24 +391,27 @@ impl Client {
                 clock.api.observe(js_sys::Date::parse(&date), received);
             }
         }
-        clock.api.now(transport::wall_clock_ms())
+        clock.api.now(transport::steady_epoch_ms())
     }
 
     /// `createTempToken`: a relative expiry counts on the API's clock, whatever the caller's
     /// clock says. The API's time comes from the `Date` of the client's answers (the first token
     /// of a client that has had none is preceded by a `checkValidity` request to learn it); when the
     /// API still refuses the expiry (its clock moved), the time of that refusal is taken and the
-    /// create made once more: a 422 creates nothing.
+    /// create made once more: a 422 creates nothing. An absolute expiry is the caller's own
+    /// decision: it is checked against the caller's clock only, and sent as it is.
     pub async fn create_temp_token(
         &self,
         o: &CreateTempToken,
         limits: &Limits,
     ) -> Result<Reply, Error> {
         // Built first, so that bad input is refused before anything is sent.
-        let mut req = self.config.create_temp_token(o, self.api_now())?;
         if !o.relative() {
-            return self.send(&req, limits).await;
+            let req = self.config.create_temp_token(o, transport::wall_clock_ms())?;
+            return self.send(&req, &self.start(&req, limits)?).await;
         }
+        let mut req = self.config.create_temp_token(o, self.api_now())?;
+        let deadline = self.start(&req, limits)?;
         let ask = {
             let mut clock = self.clock.borrow_mut();
             let ask = !clock.api.known() && !clock.asked;
@@ -357,13 +420,13 @@ impl Client {
         };
         if ask {
             // Only its `Date` matters: a failure here is the create's to meet.
-            let _ = self.send(&self.config.check_validity(None), limits).await;
+            let _ = self.send(&self.config.check_validity(None), &deadline).await;
             req = self.config.create_temp_token(o, self.api_now())?;
         }
-        match self.send(&req, limits).await {
+        match self.send(&req, &deadline).await {
             Err(e) if response::refuses_expires(&e) => {
                 let req = self.config.create_temp_token(o, self.api_now())?;
-                self.send(&req, limits).await
+                self.send(&req, &deadline).await
             }
             result => result,
         }
@@ -374,9 +437,9 @@ impl Client {
     pub async fn page(
         &self,
         req: &Request,
-        limits: &Limits,
+        deadline: &Deadline,
     ) -> Result<(Array, Option<Request>), Error> {
-        let reply = self.send(req, limits).await?;
+        let reply = self.send(req, deadline).await?;
         let link = reply.header("link");
         let next = response::next_target(link.as_deref(), &self.config.origin)?;
         let tokens = reply.data.dyn_into::<Array>().map_err(|_| {
@@ -390,20 +453,30 @@ impl Client {
         Ok((tokens, next.map(|target| self.config.next_page(target))))
     }
 
+    /// The first page of the account's tokens, 100 to a page, as a rotation reads them.
+    fn full_listing(&self, username: &Option<String>) -> Result<Request, Error> {
+        self.config.list_tokens(&ListTokens {
+            username: username.clone(),
+            limit: Some(100.0),
+            ..Default::default()
+        })
+    }
+
     /// `rotate`: a new token with the old one's settings, then (if asked) the old one deleted.
-    /// The create always comes first; a failed delete leaves the new token in the error.
+    /// The create always comes first; a failed delete leaves the new token in the error, and so
+    /// does a create that got no clear answer when the listing shows the token it made.
     pub async fn rotate(&self, o: &Rotate, limits: &Limits) -> Result<Rotated, RotateFailed> {
         let id = request::authorization_id(&o.authorization_id)?;
         // Every request that can be built now is, so that bad input is refused before any is sent.
         let delete = self.config.delete(&o.username, &o.authorization_id)?;
-        let mut listing = self.config.list_tokens(&ListTokens {
-            username: o.username.clone(),
-            limit: Some(100.0),
-            ..Default::default()
-        })?;
+        let mut listing = self.full_listing(&o.username)?;
+        let deadline = self.start(&listing, limits)?;
+        let began = self.api_now();
+        let mut visited = Visited::default();
+        visited.visit(&listing.target, "rotate")?;
         // There is no single-token GET: the listing is read up to the page that holds the token.
         let previous = loop {
-            let (tokens, next) = self.page(&listing, limits).await?;
+            let (tokens, next) = self.page(&listing, &deadline).await?;
             let has_id = |t: &JsValue| {
                 Reflect::get(t, &"id".into())
                     .ok()
@@ -415,6 +488,7 @@ impl Client {
                 break token;
             }
             listing = next.ok_or_else(|| response::no_such_token(&listing, &self.config.origin))?;
+            visited.visit(&listing.target, "rotate")?;
         };
         let listed: Listed = convert::from_json(&previous)
             .ok_or_else(|| self.fail(&listing, Failure::Decode { status: 200 }))?;
@@ -432,14 +506,26 @@ impl Client {
         }
         let create = self.config.create(&Create {
             username: o.username.clone(),
-            scopes: Some(listed.scopes),
-            note: listed.note,
+            scopes: Some(listed.scopes.clone()),
+            note: listed.note.clone(),
             allowed_urls: listed.allowed_urls,
             allowed_applications: listed.allowed_applications,
             resources: listed.resources,
             ..Default::default()
         })?;
-        let created = self.send(&create, limits).await?;
+        let created = match self.send(&create, &deadline).await {
+            Ok(created) => created,
+            Err(error) if response::outcome_unknown(&error) => {
+                let (search, created) = self
+                    .look_for_created(o, &listed.scopes, &listed.note, id, began, limits)
+                    .await;
+                return Err(RotateFailed {
+                    error: response::created_unknown(error, &search),
+                    created,
+                });
+            }
+            Err(error) => return Err(error.into()),
+        };
         if o.delete_old != Some(true) {
             return Ok(Rotated {
                 created,
@@ -447,7 +533,7 @@ impl Client {
                 deleted: false,
             });
         }
-        match self.send(&delete, limits).await {
+        match self.send(&delete, &deadline).await {
             Ok(_) => Ok(Rotated {
                 created,
                 previous,
@@ -462,6 +548,69 @@ impl Client {
                     error: response::old_token_remains(error, &new_id),
                     created: Some(created.data),
                 })
+            }
+        }
+    }
+
+    /// After a rotation's create got no clear answer: reads the listing (within a deadline of its
+    /// own, as long as the call's timeout) for a token that this rotation made: not the old one,
+    /// the same note and scopes, created since the call began. Not looked for when the caller
+    /// aborted.
+    async fn look_for_created(
+        &self,
+        o: &Rotate,
+        scopes: &[String],
+        note: &Option<String>,
+        old_id: &str,
+        began: f64,
+        limits: &Limits,
+    ) -> (Search, Option<JsValue>) {
+        if limits.signal.as_ref().is_some_and(AbortSignal::aborted) {
+            return (Search::NotLooked, None);
+        }
+        let Ok(mut listing) = self.full_listing(&o.username) else {
+            return (Search::Failed, None);
+        };
+        let Ok(deadline) = self.start(&listing, limits) else {
+            return (Search::Failed, None);
+        };
+        let mut wanted = scopes.to_vec();
+        wanted.sort_unstable();
+        // `began` is a lower bound of the API's time then (see `ApiClock`); a second more allows
+        // for a `created` written in whole seconds.
+        let since = began - 1_000.0;
+        let mut visited = Visited::default();
+        loop {
+            if visited.visit(&listing.target, "rotate").is_err() {
+                return (Search::Failed, None);
+            }
+            let Ok((tokens, next)) = self.page(&listing, &deadline).await else {
+                return (Search::Failed, None);
+            };
+            for token in tokens.iter() {
+                let text = |key: &str| Reflect::get(&token, &key.into()).ok()?.as_string();
+                let Some(id) = text("id") else {
+                    continue;
+                };
+                let created = text("created").and_then(|c| crate::core::time::parse_rfc3339(&c));
+                let made_since = created.is_some_and(|ms| ms as f64 >= since);
+                if id == old_id || !made_since || &text("note") != note {
+                    continue;
+                }
+                let scopes = Reflect::get(&token, &"scopes".into()).unwrap_or_default();
+                let mut has: Vec<String> = scopes
+                    .dyn_ref::<Array>()
+                    .map(|scopes| scopes.iter().filter_map(|s| s.as_string()).collect())
+                    .unwrap_or_default();
+                has.sort_unstable();
+                if has == wanted {
+                    let with_token = text("token").is_some();
+                    return (Search::Found { id, with_token }, Some(token));
+                }
+            }
+            match next {
+                Some(next) => listing = next,
+                None => return (Search::NotFound, None),
             }
         }
     }

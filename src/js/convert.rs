@@ -25,8 +25,15 @@ pub fn from_json<T: DeserializeOwned>(value: &JsValue) -> Option<T> {
     plain::from_value(parsed).ok()
 }
 
+thread_local! {
+    /// `Object.prototype`: what a plain object (an object literal) inherits from.
+    static OBJECT_PROTOTYPE: JsValue = Object::get_prototype_of(&Object::new()).into();
+}
+
 /// Reads the options of `method`: `undefined`, `null`, or an object (see `core::options`), read
-/// through its JSON text: a value that has none is refused like any other bad input.
+/// through its JSON text: a value that has none is refused like any other bad input. Options
+/// that property access finds on the object's prototype chain (a class instance's getters) count
+/// as given, like its own.
 pub fn options<T: DeserializeOwned + Default>(value: &JsValue, method: &str) -> Result<T, Error> {
     if value.is_undefined() || value.is_null() {
         return options::parse(None, method);
@@ -34,10 +41,80 @@ pub fn options<T: DeserializeOwned + Default>(value: &JsValue, method: &str) -> 
     if !value.is_object() {
         return Err(Error::invalid(format!("{method} takes an options object.")));
     }
-    let text = json_text(value).ok_or_else(|| {
-        Error::invalid(format!("{method}: the options object could not be read."))
-    })?;
-    options::parse(Some(&text), method)
+    let text = options_text(value, method, options::field_names::<T>())?;
+    options::parse(Some(&text), method).map_err(|e| unreadable_option(value, &text).unwrap_or(e))
+}
+
+/// The JSON text of an options object, with the known `names` that it holds other than as own
+/// enumerable properties (which `JSON.stringify` alone would miss) read as property access reads
+/// them. `accessToken` present with the value `undefined` is refused: the caller meant to give
+/// one, and falling back to the environment's could reach another account.
+fn options_text(value: &JsValue, method: &str, names: &[&str]) -> Result<String, Error> {
+    let unreadable = || Error::invalid(format!("{method}: the options object could not be read."));
+    let text = json_text(value).ok_or_else(unreadable)?;
+    // (Through `Reflect`, whose exceptions are caught: a Proxy's trap may throw.)
+    let prototype: JsValue = Reflect::get_prototype_of(value)
+        .map_err(|_| unreadable())?
+        .into();
+    let inherits = !(prototype.is_null() || OBJECT_PROTOTYPE.with(|p| *p == prototype));
+    // `accessToken` held but not in the text: `undefined`, or not an own enumerable property.
+    let token_elsewhere = names.contains(&"accessToken")
+        && !text.contains("\"accessToken\":")
+        && Reflect::has(value, &JsValue::from_str("accessToken")).unwrap_or(false);
+    if !inherits && !token_elsewhere {
+        return Ok(text);
+    }
+    // Only an object's text can be added to (a `toJSON` that made something else is refused by
+    // the parser later).
+    let Some(body) = text.strip_suffix('}').filter(|_| text.starts_with('{')) else {
+        return Ok(text);
+    };
+    let mut out = body.to_owned();
+    for &name in names {
+        let key = JsValue::from_str(name);
+        // A name in quotes before a colon can only be a key: a string's quotes are escaped.
+        let own = text.contains(&format!("\"{name}\":"));
+        if own || !Reflect::has(value, &key).unwrap_or(false) {
+            continue;
+        }
+        let cannot = || Error::invalid(format!("{method}: the option {name} could not be read."));
+        let given = Reflect::get(value, &key).map_err(|_| cannot())?;
+        if given.is_undefined() {
+            if name == "accessToken" {
+                return Err(Error::invalid(format!(
+                    "{method}: accessToken is undefined. Pass the token string, or leave the option out to use MAPBOX_ACCESS_TOKEN."
+                )));
+            }
+            continue;
+        }
+        let json = json_text(&given).ok_or_else(cannot)?;
+        if out.len() > 1 {
+            out.push(',');
+        }
+        out.push_str(&format!("\"{name}\":{json}"));
+    }
+    out.push('}');
+    Ok(out)
+}
+
+/// When options text could not be read because a string in it holds a lone UTF-16 surrogate
+/// (which `JSON.stringify` writes as an escape that no UTF-8 text can hold): the error naming the
+/// option that holds it.
+fn unreadable_option(value: &JsValue, text: &str) -> Option<Error> {
+    if !text.contains("\\ud") {
+        return None;
+    }
+    let keys = Reflect::own_keys(value).ok()?;
+    keys.iter().find_map(|key| {
+        let name = key.as_string()?;
+        let text = json_text(&Reflect::get(value, &key).ok()?)?;
+        serde_json::from_str::<serde_json::Value>(&text).is_err().then(|| {
+            let name = token::redact(&name, &[]).chars().take(40).collect::<String>();
+            Error::invalid(format!(
+                "{name} must be well-formed text: it holds a lone surrogate (half of a UTF-16 pair)."
+            ))
+        })
+    })
 }
 
 /// The `signal` option, which JSON cannot carry: a real `AbortSignal`, or an error.

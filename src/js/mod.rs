@@ -165,7 +165,7 @@ impl Tokens {
         spawn(async move {
             let (o, limits) = read?;
             let reply = client
-                .send(&client.config.list_tokens(&o)?, &limits)
+                .call(&client.config.list_tokens(&o)?, &limits)
                 .await?;
             let next = response::next_start(reply.header("link").as_deref(), &client.config.origin);
             Ok(reply.into_js(Some(next)))
@@ -219,7 +219,7 @@ impl Tokens {
         let client = self.client.clone();
         spawn(async move {
             let (o, limits) = read?;
-            let reply = client.send(&client.config.create(&o)?, &limits).await?;
+            let reply = client.call(&client.config.create(&o)?, &limits).await?;
             Ok(reply.into_js(None))
         })
     }
@@ -237,7 +237,7 @@ impl Tokens {
         let client = self.client.clone();
         spawn(async move {
             let (o, limits) = read?;
-            let reply = client.send(&client.config.update(&o)?, &limits).await?;
+            let reply = client.call(&client.config.update(&o)?, &limits).await?;
             Ok(reply.into_js(None))
         })
     }
@@ -257,7 +257,7 @@ impl Tokens {
         spawn(async move {
             let (o, limits) = read?;
             let req = client.config.check_validity(o.access_token);
-            Ok(client.send(&req, &limits).await?.into_js(None))
+            Ok(client.call(&req, &limits).await?.into_js(None))
         })
     }
 
@@ -274,7 +274,7 @@ impl Tokens {
         spawn(async move {
             let (o, limits) = read?;
             let req = client.config.list_scopes(&o.username)?;
-            Ok(client.send(&req, &limits).await?.into_js(None))
+            Ok(client.call(&req, &limits).await?.into_js(None))
         })
     }
 
@@ -292,7 +292,7 @@ impl Tokens {
         spawn(async move {
             let (o, limits) = read?;
             let req = client.config.delete(&o.username, &o.authorization_id)?;
-            Ok(client.send(&req, &limits).await?.into_js(None))
+            Ok(client.call(&req, &limits).await?.into_js(None))
         })
     }
 

@@ -12,6 +12,7 @@ use super::client::{Client, Limits};
 use super::convert;
 use crate::core::error::Error;
 use crate::core::request::Request;
+use crate::core::response::Visited;
 
 /// Where a `listAllTokens` iteration stands.
 pub(super) struct Pages {
@@ -26,6 +27,8 @@ pub(super) struct Pages {
     error: Option<Error>,
     /// Whether `return()` ended the iteration.
     closed: bool,
+    /// The pages read so far: a `Link` back to one of them ends the iteration with an error.
+    visited: Visited,
     /// The promise of the latest `next()` still to settle, and how many are outstanding: each
     /// call waits for the one before, so that calls made at once are served in order with one
     /// request per page.
@@ -54,6 +57,7 @@ impl Pages {
             page: None,
             error,
             closed: false,
+            visited: Visited::default(),
             latest: None,
             outstanding: 0,
         }
@@ -129,9 +133,16 @@ async fn step(state: &Rc<RefCell<Pages>>) -> Result<JsValue, JsValue> {
             let Some(req) = s.next.take() else {
                 return Ok(done());
             };
+            if let Err(e) = s.visited.visit(&req.target, "listAllTokens") {
+                return Err(convert::error(e));
+            }
             (s.client.clone(), req, s.limits.clone())
         };
-        let page: Result<(Array, Option<Request>), Error> = client.page(&req, &limits).await;
+        // `timeout` bounds each page: an iteration may take as long as its caller keeps asking.
+        let page: Result<(Array, Option<Request>), Error> = match client.start(&req, &limits) {
+            Ok(deadline) => client.page(&req, &deadline).await,
+            Err(e) => Err(e),
+        };
         let mut s = state.borrow_mut();
         // An iteration ended by `return()` meanwhile keeps nothing and fetches nothing more.
         if s.closed {

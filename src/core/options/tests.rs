@@ -171,3 +171,29 @@ fn timeouts_are_positive_and_fit_a_timer() {
             .starts_with("timeout must be a number of milliseconds"));
     }
 }
+
+#[test]
+fn an_unknown_key_is_redacted_before_it_is_cut_short() {
+    // 40 characters of this key would no longer look like a token, and would show its payload.
+    let key = "pk.eyJ1IjoiYWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXoifQ.c2lnbmF0dXJlc2lnbmF0dXJl";
+    let m = message(parse::<ListScopes>(
+        Some(&format!("{{\"{key}\":1}}")),
+        "listScopes",
+    ));
+    assert!(m.contains("\"pk.[redacted]\""), "{m}");
+    assert!(!m.contains("eyJ1"), "{m}");
+}
+
+#[test]
+fn allowed_urls_on_a_temporary_token_is_noted_even_when_null() {
+    for json in [
+        r#"{"allowedUrls":null}"#,
+        r#"{"allowedUrls":[]}"#,
+        r#"{"allowedUrls":["https://x"]}"#,
+    ] {
+        let o = parse::<CreateTempToken>(Some(json), "createTempToken").unwrap();
+        assert!(o.allowed_urls.0, "{json}");
+    }
+    let o = parse::<CreateTempToken>(Some("{}"), "createTempToken").unwrap();
+    assert!(!o.allowed_urls.0);
+}

@@ -1,4 +1,4 @@
-use serde::de::IgnoredAny;
+use crate::core::options::Present;
 use serde_json::Value;
 
 use super::*;
@@ -235,7 +235,7 @@ fn create_temp_token_refuses_bad_expiry_scopes_and_urls() {
     );
     let m = invalid(c.create_temp_token(
         &CreateTempToken {
-            allowed_urls: Some(IgnoredAny),
+            allowed_urls: Present(true),
             ..temp(Expires::In(60.0))
         },
         NOW,

@@ -275,6 +275,19 @@ fn survives_adversarial_input() {
 }
 
 #[test]
+fn redacts_tokens_spelled_in_standard_base64_or_percent_encoded() {
+    let standard = "pk.eyJ1IjoiYWJjIn0+/x=.c2ln+/=";
+    assert_eq!(
+        redact(&format!("fetch failed: https://x/?access_token={standard} end"), &[]),
+        "fetch failed: https://x/?access_token=pk.[redacted] end"
+    );
+    assert_eq!(
+        redact("url ?access_token=pk.eyJ1%2Bx%2F.c2ln%3D&a=1", &[]),
+        "url ?access_token=pk.[redacted]&a=1"
+    );
+}
+
+#[test]
 fn redacted_keeps_only_the_start() {
     assert_eq!(redacted(DOC_PK), "pk.eyJ1Ijoic2N…");
     assert_eq!(redacted("sk.a"), "sk.a…");
