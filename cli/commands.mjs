@@ -3,7 +3,9 @@
 // - `client(token?)` builds a `Tokens` client with the global options (by default with the
 //   configured access token; a usage error when there is none),
 // - `print(data, render)` writes `data` as one JSON document with --json, else `render(data)`.
-import { closeSync, constants, openSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseToken, isMapboxError } from 'mapbox-tokens';
 // The namespace as well: findTokens is looked up when scan runs, so that a build of the library
@@ -11,9 +13,14 @@ import { parseToken, isMapboxError } from 'mapbox-tokens';
 import * as library from 'mapbox-tokens';
 import {
   clean, table, fields, when, clip, scopeSummary, tokenInfoFields, tokenBlock,
-  redact, bytes, count, findingLine, progressLine, rateLimitWait, note, terminalText,
+  redact, bytes, count, findingLine, progressLine, rateLimitWait, note, terminalText, jsonText,
 } from './output.mjs';
 import { DEFAULT_MAX_SIZE, parseSize, scanPaths } from './scan.mjs';
+import { GitError, headFile, repositoryOf, scanGit } from './git.mjs';
+import {
+  ALLOW_MARKER, AllowError, IGNORE_FILE, baselineKey, fingerprint, folderIgnore, ignoreMatcher, readBaseline,
+} from './allow.mjs';
+import { sarifLog } from './sarif.mjs';
 
 /** Bad arguments: exit code 2. */
 export class UsageError extends Error {}
@@ -282,9 +289,12 @@ async function rotate({ opts, args: [id], client, print }) {
   secretNote(created, opts);
 }
 
-/** The scan options of the command line; a usage error for a bad --max-size or --strict alone. */
-function scanOptions(opts) {
+/** The scan options of the command line; a usage error for a bad --max-size or a flag that needs another. */
+function scanOptions(opts, args) {
   if (opts.strict && !opts.check) throw new UsageError('--strict needs --check: only the API can tell whether a found token is valid.');
+  if (opts.git && opts.staged) throw new UsageError('--git and --staged exclude each other: --git reads the history, --staged the index.');
+  if (opts.since !== undefined && !opts.git) throw new UsageError('--since needs --git: it limits the history that is read.');
+  if ((opts.git || opts.staged) && args.length > 1) throw new UsageError(`--${opts.git ? 'git' : 'staged'} reads one repository: give at most one PATH.`);
   const maxSize = opts['max-size'] === undefined ? DEFAULT_MAX_SIZE : parseSize(opts['max-size']);
   if (maxSize === undefined) throw new UsageError(`--max-size must be a size such as 500k, 10M or a number of bytes, not '${clean(opts['max-size'])}'.`);
   return {
@@ -292,7 +302,26 @@ function scanOptions(opts) {
     includeHidden: Boolean(opts['include-hidden']),
     defaultIgnores: !opts['no-default-ignores'],
     includeBinary: Boolean(opts['include-binary']),
+    marker: ALLOW_MARKER,
   };
+}
+
+/** The output format: `text`, `json` (also --json) or `sarif`. */
+function scanFormat(opts) {
+  const format = opts.format ?? (opts.json ? 'json' : 'text');
+  if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`--format must be text, json or sarif, not '${clean(format)}'.`);
+  if (opts.json && format !== 'json') throw new UsageError(`--json and --format ${format} exclude each other.`);
+  return format;
+}
+
+/** Runs `work`, turning the git and allow-list errors it throws into usage errors (exit 2). */
+async function asUsage(work) {
+  try {
+    return await work();
+  } catch (e) {
+    if (e instanceof GitError || e instanceof AllowError) throw new UsageError(e.message);
+    throw e;
+  }
 }
 
 /** A path named on the command line that cannot be opened is a usage error, before anything is scanned. */
@@ -302,6 +331,51 @@ function mustOpen(path) {
   } catch (e) {
     throw new UsageError(`cannot read ${clean(path)} (${e.code ?? e.message}).`);
   }
+}
+
+/** Files and folders: the ignore file of each folder named, then the walk. */
+async function scanFiles(roots, find, options) {
+  roots.forEach(mustOpen);
+  const ignores = new Map();
+  for (const root of roots) {
+    const matcher = await asUsage(() => folderIgnore(root));
+    if (matcher) ignores.set(root, matcher);
+  }
+  return scanPaths(roots, find, { ...options, ignores });
+}
+
+/**
+ * A repository's history (--git) or index (--staged), with the ignore file of its top level
+ * (HEAD's, for a bare repository). On a terminal, stderr shows the walk's progress.
+ */
+async function scanRepository(path, find, opts, options) {
+  mustOpen(path);
+  return asUsage(async () => {
+    const { top } = await repositoryOf(path);
+    let ignoreText;
+    if (top !== undefined) {
+      try {
+        ignoreText = readFileSync(join(top, IGNORE_FILE), 'utf8');
+      } catch (e) {
+        if (e.code !== 'ENOENT') throw new AllowError(`cannot read ${clean(join(top, IGNORE_FILE))} (${e.code}).`);
+      }
+    } else {
+      ignoreText = await headFile(path, IGNORE_FILE);
+    }
+    const ignored = ignoreText === undefined ? undefined : await ignoreMatcher(ignoreText);
+    let state = { commits: 0, blobs: 0, done: 0, bytes: 0 };
+    const progress = progressLine(() => (opts.staged
+      ? `Scanning staged files: ${state.done}/${state.blobs} (${bytes(state.bytes)})`
+      : `Scanning history: ${count(state.commits, 'commit')}, ${state.done}/${state.blobs} blobs (${bytes(state.bytes)})`), terminal('stderr'));
+    try {
+      return await scanGit(path, find, {
+        staged: Boolean(opts.staged), since: opts.since, maxSize: options.maxSize, includeBinary: options.includeBinary,
+        ignored, marker: options.marker, progress: (now) => { state = now; },
+      });
+    } finally {
+      progress.done();
+    }
+  });
 }
 
 /**
@@ -341,56 +415,92 @@ function scanExitCode({ findings, unreadable }, strict) {
 }
 
 /** What scan tells on stderr besides its findings: files not read and why, and with text output a summary. */
-function scanNotes(report, opts, maxSize) {
+function scanNotes(report, { format, maxSize, staged, git }) {
   const lines = [
     ...report.unreadable.map((u) => `mapbox-tokens: cannot read ${u.file} (${u.code}).`),
     ...report.skipped.large.map((l) => `Not scanned: ${l.file} is ${bytes(l.size)}, over --max-size ${bytes(maxSize)}.`),
   ];
-  if (!opts.json) {
-    const { findings, files, skipped } = report;
+  if (format === 'text') {
+    const { findings, files, skipped, allowed } = report;
     const secrets = findings.filter((f) => f.usage === 'sk').length;
-    lines.push(`Scanned ${count(files, 'file')} (${bytes(report.bytes)}): ${findings.length
+    const what = staged ? count(files, 'staged file')
+      : report.commits === undefined ? count(files, 'file') : `${count(files, 'blob')} of ${count(report.commits, 'commit')}`;
+    lines.push(`Scanned ${what} (${bytes(report.bytes)}): ${findings.length
       ? `${count(findings.length, 'token')} found, ${secrets} secret`
       : 'no Mapbox token found'}.`);
     const passed = [
       [skipped.ignored, 'folder', 'ignored by default (.git, node_modules; --no-default-ignores)'],
       [skipped.hidden, 'hidden folder', 'not walked (--include-hidden)'],
-      [skipped.binary, 'binary file', 'not scanned (--include-binary)'],
+      [skipped.binary, git ? 'binary blob' : 'binary file', 'not scanned (--include-binary)'],
       [skipped.symlinks, 'symbolic link', 'not followed'],
       [skipped.special, 'special file', '(socket, FIFO or device) not read'],
     ].filter(([n]) => n).map(([n, what, why]) => `${count(n, what)} ${why}`);
     if (passed.length) lines.push(`Skipped: ${passed.join('; ')}.`);
+    const allowedNotes = [
+      [allowed.paths, 'path', `passed over by ${IGNORE_FILE}`],
+      [allowed.lines, 'token', `on lines marked ${ALLOW_MARKER}`],
+      [allowed.baseline, 'token', 'in the baseline'],
+    ].filter(([n]) => n).map(([n, what, why]) => `${count(n, what)} ${why}`);
+    if (allowedNotes.length) lines.push(`Allowed: ${allowedNotes.join('; ')}.`);
   }
   if (lines.length) note(lines.map(clean).join('\n'));
 }
 
-async function scan({ opts, args, client, print }) {
-  const options = scanOptions(opts);
-  const roots = args.length ? args : ['.'];
-  roots.forEach(mustOpen);
-  const { findTokens } = library;
-  if (typeof findTokens !== 'function') throw new Error('this build of the mapbox-tokens package has no findTokens: scan needs a newer one.');
-  const result = scanPaths(roots, findTokens, options);
-  // Built field by field: the token string itself never reaches the output, only `redacted`.
-  const findings = result.findings.map(({ file, found }) => ({
-    file: redact(file), line: found.line, column: found.column, usage: found.usage,
-    user: redact(found.user), authorization: found.authorization && redact(found.authorization), redacted: found.redacted,
-  }));
-  let checkError;
-  if (opts.check) {
-    const { verdicts, error } = await verdictsOf(result.findings.map((f) => f.found.token), client);
-    result.findings.forEach(({ found }, i) => { findings[i].verdict = verdicts.get(found.token); });
-    checkError = error;
+/**
+ * The report of a scan, built field by field: the token string itself never reaches the output,
+ * only `redacted` and `fingerprint`. Findings in the baseline are left out (and counted).
+ */
+function scanReport(result, baseline) {
+  const kept = [];
+  let inBaseline = 0;
+  for (const entry of result.findings) {
+    const print = fingerprint(entry.found.token);
+    const file = redact(entry.file);
+    if (baseline?.has(baselineKey(print, file))) inBaseline++;
+    else kept.push({ entry, print, file });
   }
+  const findings = kept.map(({ entry: { found, commit }, print, file }) => ({
+    file, line: found.line, column: found.column, usage: found.usage,
+    user: redact(found.user), authorization: found.authorization && redact(found.authorization), redacted: found.redacted,
+    fingerprint: print,
+    ...(commit ? { commit: { hash: commit.hash, date: commit.date, author: redact(commit.author) } } : {}),
+  }));
   const report = {
+    ...(result.commits === undefined ? {} : { commits: result.commits }),
     files: result.files,
     bytes: result.bytes,
     findings,
     skipped: { ...result.skipped, large: result.skipped.large.map((l) => ({ ...l, file: redact(l.file) })) },
-    unreadable: result.unreadable.map((u) => ({ ...u, file: redact(u.file) })),
+    unreadable: (result.unreadable ?? []).map((u) => ({ ...u, file: redact(u.file) })),
+    allowed: { ...result.allowed, baseline: inBaseline },
   };
-  if (opts.json || findings.length) print(report, (r) => r.findings.map(findingLine).join('\n'));
-  scanNotes(report, opts, options.maxSize);
+  return { report, found: kept.map(({ entry }) => entry.found) };
+}
+
+async function scan({ opts, args, client, print }) {
+  const options = scanOptions(opts, args);
+  const format = scanFormat(opts);
+  const baseline = opts.baseline === undefined ? undefined : await asUsage(() => readBaseline(opts.baseline));
+  const { findTokens } = library;
+  if (typeof findTokens !== 'function') throw new Error('this build of the mapbox-tokens package has no findTokens: scan needs a newer one.');
+  const result = opts.git || opts.staged
+    ? await scanRepository(args[0] ?? '.', findTokens, opts, options)
+    : await scanFiles(args.length ? args : ['.'], findTokens, options);
+  const { report, found } = scanReport(result, baseline);
+  let checkError;
+  if (opts.check) {
+    const { verdicts, error } = await verdictsOf(found.map((f) => f.token), client);
+    found.forEach((f, i) => { report.findings[i].verdict = verdicts.get(f.token); });
+    checkError = error;
+  }
+  if (format === 'sarif') {
+    const version = createRequire(import.meta.url)('mapbox-tokens/package.json').version;
+    const log = sarifLog(report, { version, columns: found.map((f) => f.utf16Column), lengths: found.map((f) => f.token.length) });
+    print(log, (data) => jsonText(data));
+  } else if (format === 'json' || report.findings.length) {
+    print(report, (r) => (format === 'json' ? jsonText(r) : r.findings.map(findingLine).join('\n')));
+  }
+  scanNotes(report, { format, maxSize: options.maxSize, staged: Boolean(opts.staged), git: Boolean(opts.git) });
   const code = scanExitCode(report, opts.strict);
   // A check without an answer fails the command as any call does (exit 3 for no answer), unless a secret was found.
   if (checkError && code !== 1) throw checkError;
@@ -512,7 +622,7 @@ how many were deleted and each failure with its reason (with --json: {"deleted":
   },
   scan: {
     args: ['[PATH...]'],
-    summary: 'find Mapbox tokens in files (exit 1 when a secret one is found)',
+    summary: 'find Mapbox tokens in files or a git history (exit 1 when a secret one is found)',
     description: `Searches files and folders (default: the current one) for Mapbox tokens and prints one line
 per token found: path:line:column  usage  user  id  token, the token redacted (its first
 characters only: never the whole token, in any output). Needs no access token.
@@ -523,14 +633,32 @@ the tree. Files are read one at a time, as bytes. Skipped unless asked for: .git
 hidden files such as .env are always read), binary files, with a NUL byte in their first 8 KB
 (--include-binary), and files over 10 MB (--max-size).
 
+--git reads the history of the repository at PATH instead: every blob reachable from any ref
+(branches, tags, stashes), each once, and reports each token with the first commit that added it
+(hash, date, author) and its path and line there. --since REV reads only the commits that REV
+does not reach. --staged reads what \`git commit\` would record: the index's content of added and
+modified files (for pre-commit hooks). Paths are then relative to the repository's top level.
+
+Allowed, so neither reported nor failing the scan: paths matched by ${IGNORE_FILE} at the scanned
+root (gitignore syntax; for --git and --staged, at the repository's top level), tokens on a line
+that holds ${ALLOW_MARKER}, and with --baseline FILE the findings of an earlier --json report
+(matched by the token's fingerprint, a hash, and the path).
+
 --check asks the API for each distinct token's verdict (TokenValid, TokenRevoked, TokenExpired…),
 authorised by the found token itself. With --json: {"files", "bytes", "findings": [{"file",
-"line", "column", "usage", "user", "authorization", "redacted", "verdict"}], "skipped", "unreadable"}.
+"line", "column", "usage", "user", "authorization", "redacted", "fingerprint", "verdict",
+"commit"}], "skipped", "unreadable", "allowed"} ("commits" and "commit" with --git).
+--format sarif writes a SARIF 2.1.0 log for code-scanning dashboards.
 Exits with 1 when a secret (sk) token is found, or with --check --strict when any found token is
 valid; 2 when a path cannot be read; else 0.`,
     options: {
       check: { type: 'boolean', help: "ask the API for each found token's verdict" },
       strict: { type: 'boolean', help: 'with --check: exit 1 when any found token is still valid' },
+      git: { type: 'boolean', help: "scan the repository's history: every blob of every ref, once" },
+      since: { type: 'string', arg: 'REV', help: 'with --git: only the commits REV does not reach' },
+      staged: { type: 'boolean', help: 'scan the staged content of added and modified files' },
+      baseline: { type: 'string', arg: 'FILE', help: 'leave out the findings of this earlier --json report' },
+      format: { type: 'string', arg: 'text|json|sarif', help: 'the output (default text; json is --json)' },
       'max-size': { type: 'string', arg: 'SIZE', help: 'skip larger files: bytes, or with k, M, G (default 10M)' },
       'include-hidden': { type: 'boolean', help: 'also walk hidden folders (names starting with .)' },
       'no-default-ignores': { type: 'boolean', help: 'also walk .git and node_modules folders' },

@@ -107,7 +107,8 @@ export function bytes(count) {
 
 /**
  * One finding of `scan`: `path:line:column  usage  user  id  redacted-token  [verdict]` (`-` for
- * the id of a temporary token). Never the whole token: only its `redacted` form.
+ * the id of a temporary token), and for a finding in the history `commit <hash> <date> <author>`.
+ * Never the whole token: only its `redacted` form.
  */
 export const findingLine = (f) => [
   `${clean(redact(f.file))}:${f.line}:${f.column}`,
@@ -116,6 +117,7 @@ export const findingLine = (f) => [
   clean(redact(f.authorization ?? '-')),
   clean(f.redacted),
   ...(f.verdict ? [clean(f.verdict)] : []),
+  ...(f.commit ? [`commit ${f.commit.hash.slice(0, 12)} ${when(f.commit.date)} ${clean(redact(f.commit.author))}`] : []),
 ].join('  ');
 
 /** `, waiting 12 s for the rate limit (40 held)` while the client's pacing holds calls; '' otherwise or without pacing. */

@@ -46,6 +46,10 @@ export function parseSize(text) {
  * @property {boolean} [includeBinary] also search files with a NUL byte in their first 8 KB
  * @property {number} [windowSize] the most bytes searched at once (default 16 MiB, at least
  *   MIN_WINDOW): a larger file is searched in overlapping windows. For tests.
+ * @property {Map<string, (path: string, isFolder: boolean) => boolean>} [ignores] by root folder
+ *   (as given in `roots`), the matcher of its ignore file: files and folders it matches (their
+ *   paths relative to the root) are neither read nor walked
+ * @property {string} [marker] a token on a line that holds this text is allowed: not reported
  */
 
 /**
@@ -58,6 +62,8 @@ export function parseSize(text) {
  *   ignored or hidden, binary files, symbolic links (never followed while walking),
  *   sockets/FIFOs/devices, and files over maxSize
  * @property {{ file: string, code: string }[]} unreadable entries that could not be read, with the error code
+ * @property {{ paths: number, lines: number }} allowed files and folders passed over by an ignore
+ *   file, and tokens not reported because their line holds the marker
  */
 
 /**
@@ -83,16 +89,23 @@ class Scan {
   /** One buffer for every file: it grows to the largest file read and is reused for the others. */
   #buffer = Buffer.alloc(0);
 
-  constructor(find, { maxSize = DEFAULT_MAX_SIZE, includeHidden = false, defaultIgnores = true, includeBinary = false, windowSize = WINDOW }) {
+  constructor(find, {
+    maxSize = DEFAULT_MAX_SIZE, includeHidden = false, defaultIgnores = true, includeBinary = false, windowSize = WINDOW, ignores = new Map(), marker,
+  }) {
     if (!(windowSize >= MIN_WINDOW)) throw new RangeError(`windowSize must be at least ${MIN_WINDOW}`);
     this.find = find;
     this.windowSize = windowSize;
+    this.ignores = ignores;
+    this.marker = marker;
+    /** The ignore matcher of the root being walked, if it has one. */
+    this.ignored = undefined;
     this.maxSize = maxSize;
     this.includeHidden = includeHidden;
-    this.ignored = new Set(defaultIgnores ? DEFAULT_IGNORES : []);
+    this.defaultIgnored = new Set(defaultIgnores ? DEFAULT_IGNORES : []);
     this.includeBinary = includeBinary;
     this.result = {
       files: 0, bytes: 0, findings: [], skipped: { ignored: 0, hidden: 0, binary: 0, symlinks: 0, special: 0, large: [] }, unreadable: [],
+      allowed: { paths: 0, lines: 0 },
     };
   }
 
@@ -109,10 +122,12 @@ class Scan {
     }
     if (!stats.isDirectory()) return this.file(path, fd);
     closeSync(fd);
-    return this.folder(path);
+    this.ignored = this.ignores.get(path);
+    return this.folder(path, '');
   }
 
-  folder(path) {
+  /** Walks the folder `path`, which is `relative` (with `/`, '' for the root) below the root. */
+  folder(path, relative) {
     let entries;
     try {
       entries = readdirSync(path, { withFileTypes: true });
@@ -122,12 +137,15 @@ class Scan {
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       const child = join(path, entry.name);
-      if (entry.isSymbolicLink()) {
+      const childRelative = relative ? `${relative}/${entry.name}` : entry.name;
+      if (this.ignored?.(childRelative, entry.isDirectory())) {
+        this.result.allowed.paths++;
+      } else if (entry.isSymbolicLink()) {
         this.result.skipped.symlinks++;
       } else if (entry.isDirectory()) {
         const skip = this.folderSkip(entry.name);
         if (skip) this.result.skipped[skip]++;
-        else this.folder(child);
+        else this.folder(child, childRelative);
       } else if (entry.isFile()) {
         // O_NOFOLLOW: should the file be swapped for a symbolic link after readdir, open fails instead of following it.
         const fd = this.open(child, constants.O_NOFOLLOW);
@@ -143,7 +161,7 @@ class Scan {
    * a default ignore, not a hidden folder: --no-default-ignores alone walks it.
    */
   folderSkip(name) {
-    if (DEFAULT_IGNORES.includes(name)) return this.ignored.has(name) ? 'ignored' : undefined;
+    if (DEFAULT_IGNORES.includes(name)) return this.defaultIgnored.has(name) ? 'ignored' : undefined;
     if (this.includeHidden || !name.startsWith('.') || KEPT_HIDDEN_FOLDERS.includes(name)) return undefined;
     return 'hidden';
   }
@@ -175,6 +193,7 @@ class Scan {
       if (search === undefined) return;
       this.result.files++;
       this.result.bytes += search.bytes;
+      this.result.allowed.lines += search.allowed;
       for (const found of search.findings) this.result.findings.push({ file: path, found });
     } catch (e) {
       if (typeof e?.code !== 'string') throw e; // not a file system error: a bug, or the finder failing
@@ -195,7 +214,7 @@ class Scan {
     if (this.skipsBinary(probed)) return undefined;
     const window = Math.min(size, this.windowSize);
     if (this.#buffer.length < window) this.#buffer = Buffer.concat([this.#buffer.subarray(0, probed)], window);
-    const search = new TokenSearch(this.find, this.#buffer.subarray(0, window));
+    const search = new TokenSearch(this.find, this.#buffer.subarray(0, window), { marker: this.marker });
     search.commit(probed);
     for (let at = probed; at < size;) {
       const space = search.space();

@@ -38,19 +38,27 @@ export class TokenSearch {
   #line = 1;
   #lineStart = 0;
   #find;
+  #marker;
   /** Bytes given so far. */
   bytes = 0;
-  /** Every token found, as findTokens reports them, with `index`, `line` and `column` over the whole sequence. */
+  /**
+   * Every token found, as findTokens reports them, with `index`, `line` and `column` over the
+   * whole sequence, and `utf16Column` (the column in UTF-16 code units, as editors and SARIF count).
+   */
   findings = [];
+  /** Tokens found on a line that holds the marker, and so not in `findings`. */
+  allowed = 0;
 
   /**
    * @param {(bytes: Uint8Array) => object[]} find the library's findTokens
    * @param {Buffer} buffer where windows are assembled: its length is the window size, which must
    *   be at least MIN_WINDOW unless the whole sequence fits in it
+   * @param {{ marker?: string }} [options] `marker`: a token on a line holding this text is allowed
    */
-  constructor(find, buffer) {
+  constructor(find, buffer, { marker } = {}) {
     this.#find = find;
     this.#buffer = buffer;
+    this.#marker = marker === undefined ? undefined : Buffer.from(marker);
   }
 
   /**
@@ -91,9 +99,16 @@ export class TokenSearch {
     for (const found of this.#find(window)) {
       const index = this.#start + found.index;
       if (index < ownFrom || index >= ownTo) continue;
+      const from = lineStartIn(window, found.index);
+      if (this.#marker && window.subarray(from, lineEndIn(window, found.index)).includes(this.#marker)) {
+        this.allowed++;
+        continue;
+      }
       const line = this.#line + found.line - 1;
       const column = found.line === 1 ? index - this.#lineStart + 1 : found.column;
-      this.findings.push({ ...found, index, line, column });
+      // Exact when the line starts in this window (a line longer than a window counts bytes before it).
+      const utf16Column = column - (found.index - from) + window.toString('utf8', from, found.index).length;
+      this.findings.push({ ...found, index, line, column, utf16Column });
     }
     if (!last) this.#slide();
   }
@@ -111,4 +126,15 @@ export class TokenSearch {
     this.#start += dropped;
     this.#length = keep;
   }
+}
+
+/** Where the line holding `at` starts in `bytes` (0 when it starts before them). */
+function lineStartIn(bytes, at) {
+  return at === 0 ? 0 : bytes.lastIndexOf(NEWLINE, at - 1) + 1;
+}
+
+/** Where the line holding `at` ends in `bytes` (its newline, or the end of the bytes). */
+function lineEndIn(bytes, at) {
+  const end = bytes.indexOf(NEWLINE, at);
+  return end === -1 ? bytes.length : end;
 }

@@ -2,6 +2,7 @@
 // library's findTokens: what is found and where, what is skipped, --json, --check verdicts from
 // the emulator, exit codes, and that no output ever holds a whole token.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -129,12 +130,13 @@ test('look-alikes in Markdown are not tokens: nothing found, exit 0', async () =
   assert.match(run.stderr, /^Scanned 1 file \(\d+ B\): no Mapbox token found\.$/m);
 });
 
-test('--json: { files, bytes, findings, skipped, unreadable }, findings redacted, no token string', async () => {
+test('--json: { files, bytes, findings, skipped, unreadable, allowed }, findings redacted with a fingerprint, no token string', async () => {
   const run = await scan(['--json']);
   assert.equal(run.code, 1);
   assert.equal(run.stderr, '', 'no summary with --json');
   const report = JSON.parse(run.stdout);
-  assert.deepEqual(Object.keys(report), ['files', 'bytes', 'findings', 'skipped', 'unreadable']);
+  assert.deepEqual(Object.keys(report), ['files', 'bytes', 'findings', 'skipped', 'unreadable', 'allowed']);
+  assert.deepEqual(report.allowed, { paths: 0, lines: 0, baseline: 0 });
   assert.equal(report.files, 5);
   const sizes = ['.env', '.github/workflows/deploy.yml', 'data/tokens.json', 'dist/app.js', 'docs/README.md']
     .map((f) => readFileSync(join(tree, f)).length);
@@ -142,11 +144,16 @@ test('--json: { files, bytes, findings, skipped, unreadable }, findings redacted
   assert.deepEqual(report.skipped, { ignored: 2, hidden: 1, binary: 1, symlinks: 1, special: 0, large: [] });
   assert.deepEqual(report.unreadable, []);
   for (const finding of report.findings) {
-    assert.deepEqual(Object.keys(finding), ['file', 'line', 'column', 'usage', 'user', 'authorization', 'redacted']);
+    assert.deepEqual(Object.keys(finding), ['file', 'line', 'column', 'usage', 'user', 'authorization', 'redacted', 'fingerprint']);
   }
+  // The fingerprint: the first 32 hex digits of the token's SHA-256, the same for the same token.
+  const sha = createHash('sha256').update(T.sk.token).digest('hex').slice(0, 32);
   assert.deepEqual(report.findings[0], {
-    file: '.env', line: 2, column: 21, usage: 'sk', user: 'demo', authorization: T.sk.id, redacted: report.findings[0].redacted,
+    file: '.env', line: 2, column: 21, usage: 'sk', user: 'demo', authorization: T.sk.id, redacted: report.findings[0].redacted, fingerprint: sha,
   });
+  const pkPrints = report.findings.filter((f) => f.authorization === T.pk.id).map((f) => f.fingerprint);
+  assert.deepEqual(pkPrints, [pkPrints[0], pkPrints[0]]);
+  assert.notEqual(pkPrints[0], sha);
   assertRedacted(report.findings[0].redacted, T.sk.token);
 
   const tk = JSON.parse((await scan(['.cache', '--json'])).stdout).findings;
