@@ -1,12 +1,12 @@
 /** Options of `new Tokens(options)`. */
 export interface TokensOptions {
-  /** The access token that authorises requests. In Node, `MAPBOX_ACCESS_TOKEN` or `MapboxAccessToken` from the environment when left out. */
+  /** The access token that authorises requests. In Node, `MAPBOX_ACCESS_TOKEN` or `MapboxAccessToken` from the environment when left out (not when given as `undefined`, which is refused). Read as property access reads it: a getter on a class works. */
   accessToken?: string;
   /** The account to work on; by default the one named inside the access token. */
   username?: string;
   /** The API origin, default `https://api.mapbox.com`. Plain `http` is accepted only for loopback hosts. */
   origin?: string;
-  /** Milliseconds a call may take, retries included (default 30000). */
+  /** Milliseconds a call may take, every request of it and their retries included (default 30000); waiting for the rate limit does not count. */
   timeout?: number;
   /** How often a request is repeated after a 429 (any method; the API did not process it), or a GET or DELETE after a 5xx or network error (0 to 10, default 2). POST and PATCH are never repeated after those. */
   retries?: number;
@@ -33,7 +33,12 @@ export interface RateLimitStatus {
 
 /** Limits every method accepts. */
 export interface CallOptions {
-  /** Milliseconds this call may take; overrides the client's `timeout`. Rejects with kind `Timeout`. */
+  /**
+   * Milliseconds this call may take, every request it makes included (`createTempToken` may make
+   * three, `rotate` many); overrides the client's `timeout`. Waiting for the rate limit does not
+   * count. For `listAllTokens`, each page's. Rejects with kind `Timeout`, even when `fetch`
+   * ignores its signal.
+   */
   timeout?: number;
   /** Cancels the call when it aborts. Rejects with kind `Aborted`. */
   signal?: AbortSignal;
@@ -67,7 +72,7 @@ export interface ListTokensOptions extends ListAllTokensOptions {
 export interface CreateTempTokenOptions extends AccountOptions {
   /** The scopes, each held by the access token. Not empty. */
   scopes: readonly string[];
-  /** Seconds from now (greater than 0, at most 3600; default 3600), or a `Date` / ISO 8601 string at most one hour ahead. */
+  /** Seconds from now (greater than 0, at most 3600; default 3600), counted on the API's clock; or a `Date` / ISO 8601 string at most one hour ahead by this machine's clock, sent as given (the API refuses it with a 422 if its own clock disagrees). */
   expires?: number | Date | string;
 }
 
@@ -280,6 +285,11 @@ export interface MapboxError extends Error {
   url?: string;
   /** The `X-Rate-Limit-*` headers of the failed response, where sent (`reset` is in Unix seconds). */
   rateLimit?: { limit?: number; interval?: number; reset?: number };
-  /** Only from `rotate`, when the old token could not be deleted: the new token (with its token string), which exists. */
+  /**
+   * Only from `rotate`: the new token, which exists. When the old token could not be deleted, it
+   * is the create's answer (with its token string). When the create got no clear answer (network
+   * error, timeout, 5xx) and the listing shows the token it made, it is the listed token: with its
+   * string for a public token, without it for a secret one (delete that one and rotate again).
+   */
   created?: Token;
 }
