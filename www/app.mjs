@@ -126,7 +126,6 @@ async function connect({ accessToken, origin, username }, { fromForm = false } =
   // a quick answer is laid out once, with the table's frame (one layout less before it shows).
   const firstPage = table.reload();
   performance.mark('dashboard:first-page-asked');
-  const scopes = client.listScopes().then(({ data }) => ({ data }), (error) => ({ error }));
   const showFrame = () => {
     for (const id of FIRST_PANELS) $(id).hidden = false;
   };
@@ -148,6 +147,8 @@ async function connect({ accessToken, origin, username }, { fromForm = false } =
   }
   if (session.client !== client) return; // disconnected meanwhile
   showFrame();
+  // Only the create forms need the scopes: asked for once the first page is in, not to compete with it.
+  const scopes = client.listScopes().then(({ data }) => ({ data }), (error) => ({ error }));
   performance.mark('dashboard:table-shown');
   if (remember.checked) sessionStorage.setItem(STORAGE_KEY, JSON.stringify({ accessToken, origin, username }));
   else sessionStorage.removeItem(STORAGE_KEY);

@@ -6,7 +6,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
-  WAIT, audit, coldLoad, hook, launchChromium, median, rows, screenshot, startMakeStart, startTestDashboard, tempDir, waitForText,
+  WAIT, assertCleanConsole, audit, coldLoad, hook, launchChromium, median, openDashboard, rows, screenshot, startMakeStart,
+  startTestDashboard, tempDir, waitForText,
 } from './helpers.mjs';
 
 const LOADS = 9;
@@ -199,5 +200,34 @@ test('"Change" opens the form with the local note and folds it again; "Disconnec
     assert.deepEqual(errors, []);
   } finally {
     await context.close();
+  }
+});
+
+test('a slow first page: the table\'s frame says the tokens are loading; without the list of scopes, the line says only public scopes are offered', async () => {
+  const run = await openDashboard({ viewport: { width: 1280, height: 800 } });
+  const { dashboard, page } = run;
+  try {
+    await hook(dashboard, 'POST', 'faults', { method: 'GET', path: '/tokens/v2/', count: 1, fault: { type: 'delay', ms: 1500 } });
+    // The first attempt and both retries of the GET.
+    await hook(dashboard, 'POST', 'faults', { method: 'GET', path: '/scopes/v1/', count: 3, fault: { type: 'status', status: 503 } });
+    await page.goto(dashboard.url);
+    await waitForText(page.locator('#list-status'), 'Loading the tokens…');
+    assert.ok(await page.locator('#tokens').isVisible(), 'the frame shows before the first page');
+    assert.equal(await rows(page).count(), 0);
+    assert.match(await page.locator('#connect-status').innerText(), /^Connecting to demo at /);
+    assert.ok(await page.locator('#connect-form').isHidden(), 'connecting by itself, the form stays folded');
+
+    await waitForText(page.locator('#connect-status'), 'Only public scopes are offered');
+    assert.match(await page.locator('#connect-status').innerText(),
+      new RegExp(`^Connected to demo at ${dashboard.emulatorUrl.replace(/\./g, '\\.')}\\. Only public scopes are offered: the list of scopes could not be read\\. .*503`));
+    assert.ok(await page.getByRole('button', { name: 'Change' }).isVisible());
+    assert.ok(await rows(page).first().isVisible());
+    assert.equal(await page.locator('#list-status').innerText(), '');
+    // The create form offers the public scopes only.
+    const offered = await page.locator('#create-scopes input[type="checkbox"]').evaluateAll((boxes) => boxes.map((b) => b.value));
+    assert.ok(offered.length > 0 && offered.includes('styles:read') && !offered.includes('tokens:write'), offered.join(', '));
+    assertCleanConsole(run, dashboard.adminToken);
+  } finally {
+    await run.close();
   }
 });

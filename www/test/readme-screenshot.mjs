@@ -1,5 +1,6 @@
-// Makes www/screenshot.png, the README's picture of the dashboard: an account with a few tokens of
-// each kind (some of them risky), one token's details open, and the security review below.
+// Makes www/screenshot.png, the README's picture of the dashboard: connected (the Connect panel one
+// line), an account with a few tokens of each kind (some of them risky), one token's details open,
+// and the security review below.
 // Run by hand after a visible change: `node www/test/readme-screenshot.mjs` (not a test: `make
 // test` never rewrites the committed image).
 import { join } from 'node:path';
@@ -27,8 +28,8 @@ try {
   await rowOf(page, 'Legacy store map (2025)').getByRole('checkbox').check();
   await waitForText(page.locator('#review-summary'), 'findings');
   await page.mouse.move(0, 0);
-  // From the navigation to the end of the security review.
-  const top = await page.locator('#sections').evaluate((el) => el.getBoundingClientRect().top + scrollY - 8);
+  // From the top (the Connect panel folded into one line) to the end of the security review.
+  const top = 0;
   const bottom = await page.locator('#review').evaluate((el) => el.getBoundingClientRect().bottom + scrollY + 8);
   await page.screenshot({ path: join(ROOT, 'www', 'screenshot.png'), fullPage: true, clip: { x: 0, y: top, width: 1280, height: bottom - top } });
   console.log('wrote www/screenshot.png');
