@@ -2,7 +2,8 @@
 # scripts/setup.sh: make a bare Debian 12 machine (root) ready to build and test mapbox-tokens.
 #
 # Idempotent and quick when nothing is missing. It installs:
-#   1. Debian packages: chromium + chromium-driver and firefox-esr (browser tests), curl, gzip, ca-certificates.
+#   1. Debian packages: chromium + chromium-driver and firefox-esr (browser tests), redis-server (the token
+#      broker's shared-store tests start their own on a free port), curl, gzip, ca-certificates.
 #   2. A wasm32-unknown-unknown Rust target:
 #        "rustup"  mode: rustup's rust-std (already installed, or `rustup target add` within $RUSTUP_TIMEOUT s);
 #        "sysroot" mode: when rustup cannot fetch it, Debian's rustc-web + a wasm32 std built here from
@@ -52,7 +53,7 @@ apt_ensure() {
 }
 
 # ------------------------------------------------------------------ 1. Debian packages
-apt_ensure ca-certificates curl gzip chromium chromium-driver firefox-esr
+apt_ensure ca-certificates curl gzip chromium chromium-driver firefox-esr redis-server
 if ! have node || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
   apt_ensure nodejs npm
   [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ] || { say "ERROR: Node.js >= 20 is required"; exit 1; }
