@@ -16,7 +16,7 @@ const TOKENS = 200;
 export const TARGET_MB_PER_SECOND = 50;
 
 /** A token of the right shape (a payload with `u` and `a`, a 22-character signature); never a real one. */
-function fakeToken(i) {
+export function fakeToken(i) {
   const usage = i % 4 === 0 ? 'sk' : 'pk';
   const payload = Buffer.from(JSON.stringify({ u: `bench${i % 7}`, a: `cbench${String(i).padStart(19, '0')}` })).toString('base64url');
   return `${usage}.${payload}.${Buffer.from(`signature-${i}`).toString('base64url').padEnd(22, 'A').slice(0, 22)}`;
@@ -34,11 +34,14 @@ const LINES = [
   'if(a&&b.c){d.e(f,g);h.i=j.k(l)}else{m.n(o,p.q,r.s)}for(let u=0;u<v.length;u++)w.x(v[u]);\n',
 ];
 
-/** One file's text: `tokens` tokens spread over about `size` bytes of code-like lines. */
-function fileText(size, tokens, firstToken) {
+/**
+ * One file's text: `tokens` tokens spread over about `size` bytes of code-like lines, starting
+ * at line `seed` of the pattern (so that texts made with different seeds differ).
+ */
+export function fileText(size, tokens, firstToken, seed = 0) {
   const parts = [];
   let length = 0;
-  let line = 0;
+  let line = seed;
   const every = Math.floor(size / (tokens + 1));
   let next = every;
   let placed = 0;
