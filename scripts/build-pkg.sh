@@ -51,5 +51,8 @@ cp README.md $OUT/
 mkdir -p $OUT/emulator
 cp -r emulator/index.mjs emulator/cli.mjs emulator/lib emulator/README.md $OUT/emulator/
 if [ -d cli ]; then mkdir -p $OUT/cli && cp cli/*.mjs $OUT/cli/; fi
+# mapbox-tokens/redis: the broker's Redis store, as an ES module, CommonJS (made by esbuild) and types.
+cp npm/redis.mjs npm/redis.d.ts $OUT/ && cp npm/redis.d.ts $OUT/redis.d.cts
+node_modules/.bin/esbuild npm/redis.mjs --format=cjs --platform=node --log-level=warning --outfile=$OUT/redis.cjs
 rm -rf pkg && mv "$OUT" pkg
 echo "build-pkg: pkg/ $(du -sh pkg | cut -f1), wasm gzip: $(for d in bundler node web; do printf '%s=%s ' $d "$(gzip -9c pkg/$d/mapbox_tokens_bg.wasm | wc -c)"; done)"
