@@ -272,14 +272,15 @@ export class TokenRefresher extends EventTarget {
   }
 
   /**
-   * Takes a token fetched here (`fetched`) or by another tab, if it is newer than the current one.
+   * Takes a new token: one fetched here (`fetched`), or one from another tab if it ends later than
+   * the current one.
    * @param {{ token: string, expires: number, base: number }} answer
    * @param {boolean} [fetched]
    */
   #use({ token, expires, base }, fetched) {
     if (this.#closed.signal.aborted) return;
     const jitter = Math.random() * Math.min(5e3, (expires - base) / 4);
-    if (token != this.#token && expires > this.#expires) {
+    if (token != this.#token && (fetched || expires > this.#expires)) {
       this.#token = token;
       this.#expires = expires;
       this.#tries = 0;
