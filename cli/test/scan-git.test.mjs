@@ -2,7 +2,10 @@
 // the history with the commit that added them, each blob once, --since, the index, binary blobs,
 // progress on a terminal, errors, and no token in any output.
 import assert from 'node:assert/strict';
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { ROOT } from '../../test/support.mjs';
 import { installCli, leaks, runCli, runs } from './helpers.mjs';
 import { GIT_ENV, fakeToken, makeRepo } from './git-repo.mjs';
 
@@ -181,6 +184,45 @@ test('--git and --staged outside a repository, or without git on PATH: exit 2 wi
   const noGit = await scan(['--staged', r.path], { PATH: '/nonexistent' });
   assert.equal(noGit.code, 2);
   assert.match(noGit.stderr, /^mapbox-tokens: git is not installed \(or not on PATH\)\n$/);
+});
+
+test('a pre-commit hook running scan --staged stops a commit that adds a secret token (also with commit -a) and lets a public one through', () => {
+  const r = repo();
+  r.write({ 'README.md': '# app\n' });
+  r.commit('start');
+  const hook = join(r.path, '.git', 'hooks', 'pre-commit');
+  writeFileSync(hook, `#!/bin/sh\nexec "${process.execPath}" "${join(ROOT, 'pkg', 'cli', 'mapbox-tokens.mjs')}" scan --staged\n`);
+  chmodSync(hook, 0o755);
+  const commit = (...args) => {
+    try {
+      r.git('commit', '-q', ...args);
+      return { code: 0, stdout: '', stderr: '' };
+    } catch (e) {
+      return { code: e.status, stdout: e.stdout, stderr: e.stderr };
+    }
+  };
+  r.write({ 'server.js': `const t = '${SK}';\n` });
+  r.git('add', 'server.js');
+  const refused = commit('-m', 'adds a secret');
+  assert.notEqual(refused.code, 0, 'the commit is refused');
+  assert.match(refused.stderr, /^server\.js:1:12 {2}sk {2}demo {2}csecret000000000000000001 {2}sk\.eyJ1IjoiZGV…$/m);
+  assert.equal(r.git('rev-list', '--count', 'HEAD').trim(), '1');
+  runs.push({ args: ['hook'], ...refused, allowed: [] });
+
+  r.git('rm', '-q', '--cached', 'server.js');
+  r.write({ 'web.js': `const t = '${PK}';\n` });
+  r.git('add', 'web.js');
+  const passed = commit('-m', 'adds a public token');
+  assert.equal(passed.code, 0, passed.stderr);
+  assert.equal(r.git('rev-list', '--count', 'HEAD').trim(), '2');
+
+  // commit -a stages into a temporary index (GIT_INDEX_FILE), which the hook reads. (Git sends a hook's stdout to stderr.)
+  r.write({ 'web.js': `const t = '${PK}';\nconst s = '${SK}';\n` });
+  const all = commit('-a', '-m', 'a secret through commit -a');
+  assert.notEqual(all.code, 0);
+  assert.match(all.stderr, /^web\.js:2:12 {2}sk/m);
+  assert.equal(r.git('rev-list', '--count', 'HEAD').trim(), '2');
+  runs.push({ args: ['hook -a'], ...all, allowed: [] });
 });
 
 test('no output of any run holds a token, its payload or its signature', () => {

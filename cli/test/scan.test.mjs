@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { redactToken, startEmulator } from '../../emulator/index.mjs';
+import { ROOT } from '../../test/support.mjs';
 import { closedPort, installCli, leaks, runCli, runs, tempDir } from './helpers.mjs';
 
 let emu;
@@ -242,6 +243,17 @@ test('--help: the symlink rule, the skip rules and flags, and the exit codes', a
   }
   assert.match(run.stdout, /^ {5}scan: a secret \(sk\) token was found, or with --check --strict any found token is valid$/m);
   assert.match(run.stdout, /^ {5}scan: a path could not be read/m);
+});
+
+test("this repository's own scan exits 0: its test fixtures are allowed by .mapbox-tokens-ignore, and only them", async () => {
+  const own = await scan([ROOT, '--json'], { cwd: ROOT });
+  assert.equal(own.code, 0, own.stderr);
+  const report = JSON.parse(own.stdout);
+  assert.deepEqual(report.findings.map((f) => `${f.file}:${f.line}`), []);
+  assert.ok(report.allowed.paths > 0, 'the ignore file is read');
+  // Scanned from a folder below the root (whose ignore file is then not read), the fixtures are found: the file is what allows them.
+  const unfiltered = await scan([join(ROOT, 'src', 'core', 'token'), '--json'], { cwd: ROOT });
+  assert.ok(JSON.parse(unfiltered.stdout).findings.length > 0, 'src/core/token/tests.rs holds fixtures');
 });
 
 test('no output of any run holds a token, its payload or its signature', () => {
