@@ -4,10 +4,9 @@
 // folded into one line with the token table in the first screen at 1280×800 and at 360×740.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import {
-  WAIT, assertCleanConsole, audit, coldLoad, hook, launchChromium, median, openDashboard, rows, screenshot, startMakeStart,
-  startTestDashboard, tempDir, waitForText,
+  WAIT, assertCleanConsole, audit, coldLoad, hook, launchChromium, median, openDashboard, rows, screenshot, startSeededMakeStart,
+  tempDir, waitForText,
 } from './helpers.mjs';
 
 const LOADS = 9;
@@ -16,16 +15,8 @@ let dir, server, browser;
 
 before(async () => {
   dir = tempDir();
-  const dataFile = join(dir.path, 'emulator.json');
-  // The account's default and admin tokens and 48 more, seeded through a test server's hooks into
-  // the data file that start.mjs then serves (it has no hooks): the first page is a full one.
-  const seeding = await startTestDashboard(dir.path, { dataFile });
-  try {
-    await hook(seeding, 'POST', 'seed', { count: 48 });
-  } finally {
-    await seeding.close();
-  }
-  server = await startMakeStart(dataFile);
+  // The first page is a full one: the default and admin tokens and 48 more.
+  server = await startSeededMakeStart(dir.path, 48);
   browser = await launchChromium();
 });
 after(async () => {

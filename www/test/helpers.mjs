@@ -266,3 +266,21 @@ export async function startMakeStart(dataFile) {
     close,
   };
 }
+
+/**
+ * `make start` (startMakeStart) on an account of the default and admin tokens plus `count` more,
+ * seeded through a test server's hooks into a data file in the folder `dir`, which start.mjs then
+ * serves (it has no hooks of its own).
+ * @param {string} dir
+ * @param {number} count
+ */
+export async function startSeededMakeStart(dir, count) {
+  const dataFile = join(dir, 'emulator.json');
+  const seeding = await startTestDashboard(dir, { dataFile });
+  try {
+    await hook(seeding, 'POST', 'seed', { count });
+  } finally {
+    await seeding.close();
+  }
+  return startMakeStart(dataFile);
+}
