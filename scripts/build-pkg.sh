@@ -54,5 +54,10 @@ if [ -d cli ]; then mkdir -p $OUT/cli && cp cli/*.mjs $OUT/cli/; fi
 # mapbox-tokens/redis: the broker's Redis store, as an ES module, CommonJS (made by esbuild) and types.
 cp npm/redis.mjs npm/redis.d.ts $OUT/ && cp npm/redis.d.ts $OUT/redis.d.cts
 node_modules/.bin/esbuild npm/redis.mjs --format=cjs --platform=node --log-level=warning --outfile=$OUT/redis.cjs
+# mapbox-tokens/refresher: the browser's token refresher, plain JavaScript (no wasm), minified (its
+# size test, refresher/test/package.test.mjs, measures this same minification), and its types.
+mkdir -p $OUT/refresher
+node_modules/.bin/esbuild refresher/refresher.mjs --minify --format=esm --log-level=warning --outfile=$OUT/refresher/refresher.mjs
+cp refresher/refresher.d.ts $OUT/refresher/
 rm -rf pkg && mv "$OUT" pkg
 echo "build-pkg: pkg/ $(du -sh pkg | cut -f1), wasm gzip: $(for d in bundler node web; do printf '%s=%s ' $d "$(gzip -9c pkg/$d/mapbox_tokens_bg.wasm | wc -c)"; done)"

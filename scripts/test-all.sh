@@ -42,6 +42,7 @@ if [ "${1:-}" != lint ]; then
   if [ -d www/test ]; then step "dashboard e2e (node:test)" node --test --test-concurrency=1 www/test/*.test.mjs; fi
   if [ -d cli/test ]; then step "command line (node:test)" node --test --test-concurrency=1 cli/test/*.test.mjs; fi
   if [ -d test ]; then step "reliability (node:test)" node --test --test-concurrency=1 test/*.test.mjs; fi
+  step "token refresher (node:test)" node --test --test-concurrency=1 refresher/test/*.test.mjs
 fi
 
 printf '\n=== summary (%ss)\n' "$(( $(date +%s) - T0 ))"
