@@ -432,6 +432,7 @@ function scanNotes(report, { format, maxSize, staged, git }) {
       [skipped.ignored, 'folder', 'ignored by default (.git, node_modules; --no-default-ignores)'],
       [skipped.hidden, 'hidden folder', 'not walked (--include-hidden)'],
       [skipped.binary, git ? 'binary blob' : 'binary file', 'not scanned (--include-binary)'],
+      [skipped.missing, 'blob', 'not in this clone (a partial clone) not scanned'],
       [skipped.symlinks, 'symbolic link', 'not followed'],
       [skipped.special, 'special file', '(socket, FIFO or device) not read'],
     ].filter(([n]) => n).map(([n, what, why]) => `${count(n, what)} ${why}`);

@@ -35,7 +35,8 @@ const NO_OBJECT = /^0+$/;
  * @property {number} bytes bytes searched
  * @property {{ file: string, found: object, commit?: { hash: string, date: string, author: string } }[]} findings
  *   each match of `find`, with the path of its blob and, for history, the first commit that added it there
- * @property {{ binary: number, large: { file: string, size: number }[] }} skipped
+ * @property {{ binary: number, missing: number, large: { file: string, size: number }[] }} skipped
+ *   binary blobs, blobs this clone does not hold (a partial clone), and blobs over maxSize
  * @property {{ paths: number, lines: number }} allowed blobs passed over by the ignore file, tokens on marked lines
  */
 
@@ -164,7 +165,10 @@ async function blobsToRead(repo, { staged, since, ignored, progress }) {
  * The object ids are written while the contents are read, so that neither pipe can fill.
  */
 async function readBlobs(repo, blobs, find, { maxSize, includeBinary, marker, onBlob }) {
-  const child = spawn('git', ['-C', repo, 'cat-file', '--batch', '--buffer'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // No lazy fetch: in a partial clone, a blob that is not here is counted as missing, not downloaded.
+  const child = spawn('git', ['-C', repo, 'cat-file', '--batch', '--buffer'], {
+    stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, GIT_NO_LAZY_FETCH: '1' },
+  });
   let err = '';
   child.stderr.setEncoding('utf8').on('data', (d) => { err += d; });
   child.stdin.on('error', () => {}); // git ending early is reported through its exit code
@@ -285,7 +289,7 @@ export async function scanGit(repo, find, options = {}) {
   }
   const { blobs, commits, ignored: passed } = await blobsToRead(repo, { staged, since, ignored, progress });
   const result = {
-    commits: staged ? undefined : commits, files: 0, bytes: 0, findings: [], skipped: { binary: 0, large: [] }, allowed: { paths: passed, lines: 0 },
+    commits: staged ? undefined : commits, files: 0, bytes: 0, findings: [], skipped: { binary: 0, missing: 0, large: [] }, allowed: { paths: passed, lines: 0 },
   };
   let done = 0;
   let read = 0;
@@ -302,6 +306,8 @@ export async function scanGit(repo, find, options = {}) {
       result.skipped.binary++;
     } else if (outcome.skip === 'large') {
       result.skipped.large.push({ file: where.file, size: outcome.size });
+    } else if (outcome.missing) {
+      result.skipped.missing++;
     }
     if (done % 256 === 0) progress?.({ commits, blobs: blobs.size, done, bytes: read });
   };

@@ -2,7 +2,7 @@
 // the history with the commit that added them, each blob once, --since, the index, binary blobs,
 // progress on a terminal, errors, and no token in any output.
 import assert from 'node:assert/strict';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ROOT } from '../../test/support.mjs';
@@ -171,6 +171,20 @@ test('--git: binary blobs are skipped unless --include-binary; --max-size lists 
 
   const tty = await scan(['--git', r.path], { MAPBOX_TOKENS_ASSUME_TTY: 'stderr' });
   assert.match(tty.stderr, /^\rScanning history: 0 commits, 0\/0 blobs \(0 B\)\u001b\[K[\s\S]*\rScanning history: 1 commit, 3\/3 blobs \([\d.]+ KB\)\u001b\[K\nScanned 2 blobs of 1 commit/);
+});
+
+test('--git: a blob the clone does not hold (as in a partial clone) is counted as missing, and the rest is scanned', async () => {
+  const r = repo();
+  r.write({ 'kept.txt': `${PK}\n`, 'lost.txt': `${SK}\n` });
+  r.commit('two files');
+  const lost = r.git('rev-parse', 'HEAD:lost.txt').trim();
+  rmSync(join(r.path, '.git', 'objects', lost.slice(0, 2), lost.slice(2)));
+  const run = await scan(['--git', r.path, '--json']);
+  assert.equal(run.code, 0, run.stderr);
+  const report = JSON.parse(run.stdout);
+  assert.deepEqual(report.findings.map((f) => f.file), ['kept.txt']);
+  assert.equal(report.skipped.missing, 1);
+  assert.match((await scan(['--git', r.path])).stderr, /^Skipped: 1 blob not in this clone \(a partial clone\) not scanned\.$/m);
 });
 
 test('--git and --staged outside a repository, or without git on PATH: exit 2 with the reason', async () => {
