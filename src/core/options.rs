@@ -199,6 +199,61 @@ pub struct ClientOptions {
     pub rate_limit: Option<RateLimitOption>,
 }
 
+/// Options of `new TokenBroker(options)`: the client's, plus the broker's own (checked by
+/// `core::broker::Policy`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct BrokerOptions {
+    /// The secret token that mints (needs `tokens:write`); else the environment's.
+    #[serde(deserialize_with = "given")]
+    pub access_token: Option<String>,
+    /// The account; else the token's own.
+    #[serde(deserialize_with = "given")]
+    pub username: Option<String>,
+    /// The API origin.
+    #[serde(deserialize_with = "given")]
+    pub origin: Option<String>,
+    /// Milliseconds per mint.
+    #[serde(deserialize_with = "given")]
+    pub timeout: Option<f64>,
+    /// Retries of a request that is safe to repeat.
+    #[serde(deserialize_with = "given")]
+    pub retries: Option<f64>,
+    /// Pacing under the API's rate limit.
+    #[serde(deserialize_with = "given")]
+    pub rate_limit: Option<RateLimitOption>,
+    /// The scopes of the tokens handed out: public scopes only.
+    #[serde(deserialize_with = "given")]
+    pub scopes: Option<Vec<String>>,
+    /// The seconds each token lives, 60 to 3600 (default 3600).
+    #[serde(deserialize_with = "given")]
+    pub expires: Option<f64>,
+    /// The web origins whose pages may ask for a token.
+    #[serde(deserialize_with = "given")]
+    pub allowed_origins: Option<Vec<String>>,
+    /// Whether any page (or none) may ask.
+    #[serde(deserialize_with = "given")]
+    pub allow_any_origin: Option<bool>,
+    /// Whether an `authorize` function was given (the edge reads it: JSON cannot carry it).
+    pub authorize: Present,
+    /// Whether a shared `store` was given (the edge reads it).
+    pub store: Present,
+}
+
+impl BrokerOptions {
+    /// The options of the broker's client.
+    pub fn client(&self) -> ClientOptions {
+        ClientOptions {
+            access_token: self.access_token.clone(),
+            username: self.username.clone(),
+            origin: self.origin.clone(),
+            timeout: self.timeout,
+            retries: self.retries,
+            rate_limit: self.rate_limit,
+        }
+    }
+}
+
 /// `listTokens` options.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]

@@ -103,7 +103,8 @@ impl Pacer {
         // Past starts beyond the `limit` latest constrain nothing; those ahead are all kept (a
         // place given back must not take an older start's constraint with it).
         let past = self.starts.partition_point(|&start| start <= now);
-        self.starts.drain(..past.saturating_sub(self.limit as usize));
+        self.starts
+            .drain(..past.saturating_sub(self.limit as usize));
         Slot {
             at,
             generation: self.generation,
@@ -286,7 +287,11 @@ mod tests {
         assert!(p.release(&second, 3000.0));
         assert!(!p.stands(&third));
         assert_eq!(p.waiting(3000.0).0, 0, "no ghost is counted");
-        assert_eq!(p.reserve(3000.0).at, 30_250.0, "the third asks again and moves up");
+        assert_eq!(
+            p.reserve(3000.0).at,
+            30_250.0,
+            "the third asks again and moves up"
+        );
         // Giving back a voided place changes nothing.
         assert!(!p.release(&second, 3000.0));
         assert_eq!(p.waiting(3000.0).0, 1);

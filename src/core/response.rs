@@ -352,12 +352,18 @@ mod tests {
     fn a_link_back_to_a_page_already_read_stops_the_listing() {
         let mut v = Visited::default();
         v.visit("/tokens/v2/demo?limit=2", "listAllTokens").unwrap();
-        v.visit("/tokens/v2/demo?limit=2&start=abc", "listAllTokens").unwrap();
-        v.visit("/tokens/v2/demo?start=def&limit=2", "listAllTokens").unwrap();
-        let e = v.visit("/tokens/v2/demo?start=abc", "listAllTokens").unwrap_err();
+        v.visit("/tokens/v2/demo?limit=2&start=abc", "listAllTokens")
+            .unwrap();
+        v.visit("/tokens/v2/demo?start=def&limit=2", "listAllTokens")
+            .unwrap();
+        let e = v
+            .visit("/tokens/v2/demo?start=abc", "listAllTokens")
+            .unwrap_err();
         assert_eq!(e.kind, ErrorKind::Decode);
         assert!(e.message.contains("start=abc"), "{}", e.message);
-        let e = v.visit("/tokens/v2/demo?limit=2", "listAllTokens").unwrap_err();
+        let e = v
+            .visit("/tokens/v2/demo?limit=2", "listAllTokens")
+            .unwrap_err();
         assert!(e.message.contains("the first page"), "{}", e.message);
     }
 
@@ -373,26 +379,42 @@ mod tests {
 
     #[test]
     fn unknown_outcomes_are_told_apart_from_refusals() {
-        let of = |kind, status| Error::from(Details {
-            kind,
-            message: String::new(),
-            status,
-            api_message: None,
-            method: None,
-            url: None,
-            rate_limit: None,
-        });
+        let of = |kind, status| {
+            Error::from(Details {
+                kind,
+                message: String::new(),
+                status,
+                api_message: None,
+                method: None,
+                url: None,
+                rate_limit: None,
+            })
+        };
         assert!(outcome_unknown(&of(ErrorKind::Timeout, None)));
         assert!(outcome_unknown(&of(ErrorKind::Network, None)));
         assert!(outcome_unknown(&of(ErrorKind::Http, Some(502))));
         assert!(!outcome_unknown(&of(ErrorKind::Http, Some(422))));
         assert!(!outcome_unknown(&of(ErrorKind::InvalidInput, None)));
         let e = old_token_remains(of(ErrorKind::Timeout, None), "new");
-        assert!(e.message.contains("may or may not still exist"), "{}", e.message);
+        assert!(
+            e.message.contains("may or may not still exist"),
+            "{}",
+            e.message
+        );
         let e = old_token_remains(of(ErrorKind::Http, Some(503)), "new");
         assert!(e.message.contains("which still exists"), "{}", e.message);
-        let e = created_unknown(of(ErrorKind::Timeout, None), &Search::Found { id: "x1".into(), with_token: false });
-        assert!(e.message.starts_with("rotate may have created a new token"), "{}", e.message);
+        let e = created_unknown(
+            of(ErrorKind::Timeout, None),
+            &Search::Found {
+                id: "x1".into(),
+                with_token: false,
+            },
+        );
+        assert!(
+            e.message.starts_with("rotate may have created a new token"),
+            "{}",
+            e.message
+        );
         assert!(e.message.contains("x1"), "{}", e.message);
     }
 

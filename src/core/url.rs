@@ -62,6 +62,18 @@ fn split_origin(url: &str) -> Option<(String, String, &str, &str)> {
     Some((scheme, host.to_ascii_lowercase(), port, rest))
 }
 
+/// A web page's origin (`scheme://host[:port]`, http or https, any host) in the form browsers send
+/// it in an `Origin` header: scheme and host in lower case, a default port left out. `None` when
+/// `text` is not one (a path, a query, another scheme, `null`).
+pub fn web_origin(text: &str) -> Option<String> {
+    let (scheme, host, port, rest) = split_origin(text.trim())?;
+    let host_chars = |b: u8| b.is_ascii_alphanumeric() || b"-.[]:".contains(&b);
+    (rest.is_empty() || rest == "/")
+        .then_some(())
+        .filter(|()| host.bytes().all(host_chars))
+        .map(|()| origin_text(scheme, &host, port))
+}
+
 impl Origin {
     /// Validates an origin. It must be `https://host[:port]` (a trailing `/` is fine); plain `http`
     /// is accepted only for loopback hosts (`localhost`, `127.x.x.x`, `[::1]`), such as the

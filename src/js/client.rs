@@ -256,7 +256,11 @@ impl Client {
             }
             attempts += 1;
             let exchange = transport::exchange(&url, req.method(), req.body.as_deref(), deadline);
-            let failure = match deadline.race(exchange).await.map(|answer| self.read(answer)) {
+            let failure = match deadline
+                .race(exchange)
+                .await
+                .map(|answer| self.read(answer))
+            {
                 Ok(Ok(reply)) => return Ok(reply),
                 Ok(Err(failure)) | Err(failure) => failure,
             };
@@ -384,7 +388,7 @@ impl Client {
     }
 
     /// The API's time as well as the client knows it (see [`ApiClock`]).
-    fn api_now(&self) -> f64 {
+    pub fn api_now(&self) -> f64 {
         let mut clock = self.clock.borrow_mut();
         if let Some((headers, received)) = clock.latest.take() {
             if let Some(date) = transport::header(&headers, "date") {
@@ -407,7 +411,9 @@ impl Client {
     ) -> Result<Reply, Error> {
         // Built first, so that bad input is refused before anything is sent.
         if !o.relative() {
-            let req = self.config.create_temp_token(o, transport::wall_clock_ms())?;
+            let req = self
+                .config
+                .create_temp_token(o, transport::wall_clock_ms())?;
             return self.send(&req, &self.start(&req, limits)?).await;
         }
         let mut req = self.config.create_temp_token(o, self.api_now())?;
@@ -420,7 +426,9 @@ impl Client {
         };
         if ask {
             // Only its `Date` matters: a failure here is the create's to meet.
-            let _ = self.send(&self.config.check_validity(None), &deadline).await;
+            let _ = self
+                .send(&self.config.check_validity(None), &deadline)
+                .await;
             req = self.config.create_temp_token(o, self.api_now())?;
         }
         match self.send(&req, &deadline).await {

@@ -117,6 +117,53 @@ fn unreadable_option(value: &JsValue, text: &str) -> Option<Error> {
     })
 }
 
+/// The options of `new TokenBroker`, split: its `authorize` function and its `store` object (which
+/// JSON cannot carry, and whose text could be huge or cyclic), and the rest, to be read like any
+/// options (a copy whose prototype is the original's, so that inherited getters still count).
+pub fn broker_parts(
+    options: &JsValue,
+) -> Result<(Option<Function>, Option<JsValue>, JsValue), Error> {
+    if !options.is_object() {
+        return Err(Error::invalid("new TokenBroker takes an options object."));
+    }
+    let unreadable = |name: &str| {
+        Error::invalid(format!(
+            "new TokenBroker: the option {name} could not be read."
+        ))
+    };
+    let authorize = match Reflect::get(options, &"authorize".into()) {
+        Ok(f) if f.is_undefined() => None,
+        Ok(f) => Some(f.dyn_into::<Function>().map_err(|_| {
+            Error::invalid("authorize must be a function: (request) => boolean | Promise<boolean>.")
+        })?),
+        Err(_) => return Err(unreadable("authorize")),
+    };
+    let store = match Reflect::get(options, &"store".into()) {
+        Ok(s) if s.is_undefined() => None,
+        Ok(s) if s.is_object() => Some(s),
+        Ok(_) => {
+            return Err(Error::invalid(
+                "store must be an object with get, setIfAbsent, set and delete.",
+            ))
+        }
+        Err(_) => return Err(unreadable("store")),
+    };
+    let prototype = Reflect::get_prototype_of(options).map_err(|_| unreadable("object"))?;
+    let rest = Object::create(&prototype);
+    let keys = Reflect::own_keys(options).map_err(|_| unreadable("object"))?;
+    for key in keys.iter() {
+        let Some(name) = key.as_string() else {
+            continue;
+        };
+        if name == "authorize" || name == "store" {
+            continue;
+        }
+        let value = Reflect::get(options, &key).map_err(|_| unreadable(&name))?;
+        let _ = Reflect::set(&rest, &key, &value);
+    }
+    Ok((authorize, store, rest.into()))
+}
+
 /// The `signal` option, which JSON cannot carry: a real `AbortSignal`, or an error.
 pub fn signal(options: &JsValue) -> Result<AbortSignal, Error> {
     let refused = || Error::invalid("signal must be an AbortSignal.");

@@ -6,6 +6,7 @@
 //! the object at once, and bad input is refused before anything is sent), then runs an `async`
 //! block of the client's `async fn`s, which `future_to_promise` turns into the promise returned.
 
+mod broker;
 mod client;
 mod convert;
 mod pages;
@@ -27,6 +28,8 @@ use crate::core::response;
 use crate::core::token::{self, Units};
 use client::{Client, Limits};
 use pages::Pages;
+
+pub use broker::TokenBroker;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = include_str!("types.d.ts");

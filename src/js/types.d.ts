@@ -293,3 +293,49 @@ export interface MapboxError extends Error {
    */
   created?: Token;
 }
+
+/**
+ * A store shared by several `TokenBroker` instances (processes, servers), so that they make one
+ * token per renewal between them: `redisStore(client)` from `mapbox-tokens/redis` is one. Keys
+ * are derived from the account, the scopes and the life; values are JSON holding a temporary
+ * token (never the secret token). A store that throws, rejects or takes more than 2 s is treated
+ * as one that has nothing: the broker goes on alone.
+ */
+export interface TokenStore {
+  /** The value under `key`, or `null`. */
+  get(key: string): Promise<string | null> | string | null;
+  /** Sets `key` only if it is absent, expiring after `ttlMs`; whether it was set (the broker's mint lock). */
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> | boolean;
+  /** Sets `key`, expiring after `ttlMs`. */
+  set(key: string, value: string, ttlMs: number): Promise<unknown> | unknown;
+  /** Removes `key`. */
+  delete(key: string): Promise<unknown> | unknown;
+}
+
+/** Options of `new TokenBroker(options)`. */
+export interface TokenBrokerOptions {
+  /** A secret token with `tokens:write` and every scope handed out; in Node, `MAPBOX_ACCESS_TOKEN` when left out. It never leaves the server. */
+  accessToken?: string;
+  /** The account; by default the one named inside the access token. */
+  username?: string;
+  /** The API origin, default `https://api.mapbox.com`. */
+  origin?: string;
+  /** Milliseconds one mint may take (default 30000). */
+  timeout?: number;
+  /** As for `Tokens`. */
+  retries?: number;
+  /** As for `Tokens`: mints are paced under the API's rate limit. */
+  rateLimit?: { limit: number; interval: number } | false;
+  /** The scopes of the tokens handed out: public scopes only (a secret scope is refused). */
+  scopes: readonly string[];
+  /** Each token's life in seconds, 60 to 3600 (default 3600), on the API's clock. It is renewed when a quarter of it is left. */
+  expires?: number;
+  /** The origins of the pages that may ask, such as `['https://app.example']`. Required unless `allowAnyOrigin` is `true`. */
+  allowedOrigins?: readonly string[];
+  /** Any page may ask (and requests with no `Origin`). */
+  allowAnyOrigin?: boolean;
+  /** Your session check: only `true` lets a request have a token. `request` is a `Request` for `broker.fetch`, an `IncomingMessage` for `broker.node`. */
+  authorize?: (request: any) => boolean | Promise<boolean>;
+  /** A store shared by instances; by default each broker keeps its token in its own memory. */
+  store?: TokenStore;
+}

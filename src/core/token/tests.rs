@@ -278,7 +278,10 @@ fn survives_adversarial_input() {
 fn redacts_tokens_spelled_in_standard_base64_or_percent_encoded() {
     let standard = "pk.eyJ1IjoiYWJjIn0+/x=.c2ln+/=";
     assert_eq!(
-        redact(&format!("fetch failed: https://x/?access_token={standard} end"), &[]),
+        redact(
+            &format!("fetch failed: https://x/?access_token={standard} end"),
+            &[]
+        ),
         "fetch failed: https://x/?access_token=pk.[redacted] end"
     );
     assert_eq!(
