@@ -531,7 +531,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(minute.renew_at(), issued + 40_000.0);
-        assert!(minute.usable(issued + 52_500.0), "a short life is served to its last eighth");
+        assert!(
+            minute.usable(issued + 52_500.0),
+            "a short life is served to its last eighth"
+        );
         assert!(!minute.usable(issued + 52_501.0));
         assert!(Held::new("tk.x.y".into(), "soon", issued, 0.0).is_none());
     }
