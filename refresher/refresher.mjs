@@ -164,9 +164,16 @@ export class TokenRefresher extends EventTarget {
             // The source's TileJSON failed: load it again.
             const source = map.getSource(id);
             (source?.reload || source?.load)?.call(source);
-          } else if (map.refreshTiles) map.refreshTiles(id, [tile.tileID.canonical]);
-          // Mapbox GL JS has no public way to retry a tile: its source caches' own, when present.
-          else for (const cache of map.style?.getSourceCaches?.(id) || []) cache._reloadTile?.(tile.tileID.key, 'loading');
+          } else {
+            // The tile's own cache loads it again as a tile without data ('loading'), as the maps do
+            // on a source change: Mapbox GL JS has no public way, and MapLibre's refreshTiles marks
+            // an errored tile 'expired', which its raster renderer then draws without a texture.
+            const style = map.style || {};
+            const caches = style.getSourceCaches?.(id) || [(style.tileManagers || style.sourceCaches)?.[id]];
+            const reload = caches.filter((cache) => cache?._reloadTile);
+            for (const cache of reload) cache._reloadTile(tile.tileID.key, 'loading');
+            if (!reload.length) map.refreshTiles?.(id, [tile.tileID.canonical]);
+          }
         } catch {}
       }
       map.triggerRepaint?.();

@@ -101,18 +101,21 @@ test('attach (MapLibre): a 401 with the current token refreshes at once, then th
   const detach = refresher.attach(map);
   const url = refresher.transformRequest('https://api.mapbox.com/v4/t/4/3/5.png', 'Tile').url;
   map.emit({ type: 'error', error: { status: 401, url, message: 'Unauthorized' }, sourceId: 'satellite', tile: TILE });
-  assert.deepEqual(map.refreshed, [], 'nothing requested again before the new token');
+  assert.deepEqual(map.reloaded, [], 'nothing requested again before the new token');
   await flush();
   assert.equal(broker.calls.length, 2, 'a fetch at once, no timer needed');
   assert.notEqual(refresher.current, token);
-  assert.deepEqual(map.refreshed, [['satellite', [{ x: 3, y: 5, z: 4 }]]]);
+  // Through the tile manager, as a tile without data: MapLibre's public refreshTiles would mark it
+  // 'expired' (renderable), and its raster renderer would draw it without a texture.
+  assert.deepEqual(map.reloaded, [['satellite', 42, 'loading']]);
+  assert.deepEqual(map.refreshed, []);
   assert.ok(map.repaints >= 1);
   // Many tiles failing together make one fetch.
   const now = refresher.transformRequest('https://api.mapbox.com/v4/t/4/3/5.png').url;
   for (let i = 0; i < 20; i++) map.emit({ error: { status: 401, url: now }, sourceId: 'satellite', tile: TILE });
   await flush();
   assert.equal(broker.calls.length, 3);
-  assert.equal(map.refreshed.length, 21);
+  assert.equal(map.reloaded.length, 21);
   detach();
   assert.equal(map.listeners, 0, 'detach removes the map listener');
   map.emit({ error: { status: 401, url: now }, sourceId: 'satellite', tile: TILE });
@@ -126,7 +129,7 @@ test('attach: a 401 for a request sent with an older token only requests the til
   const map = fakeMap('maplibre');
   refresher.attach(map);
   map.emit({ error: { status: 401, url: 'https://api.mapbox.com/v4/t/4/3/5.png?access_token=tk.older.sig' }, sourceId: 's', tile: TILE });
-  assert.deepEqual(map.refreshed, [['s', [TILE.tileID.canonical]]]);
+  assert.deepEqual(map.reloaded, [['s', 42, 'loading']]);
   await flush();
   assert.equal(broker.calls.length, 1);
 });
@@ -141,7 +144,7 @@ test('attach: other statuses, and 401s from other origins, change nothing', asyn
   map.emit({ error: new Error('style is not done loading') });
   await flush();
   assert.equal(broker.calls.length, 1);
-  assert.deepEqual(map.refreshed, []);
+  assert.deepEqual(map.reloaded, []);
 });
 
 test('attach: a 401 on a source\'s TileJSON (no tile) reloads that source after the refresh', async () => {
@@ -181,15 +184,21 @@ test('attach (Mapbox GL JS): keeps mapboxgl.accessToken current and reloads the 
   assert.equal(mapboxgl.accessToken, refresher.current);
 });
 
-test('attach: a map whose tile retry throws (source removed) does not stop the refresher', async () => {
+test('attach: a map with only the public refreshTiles gets it; one that throws (source removed) does not stop the refresher', async () => {
   const { refresher, broker } = make();
   await refresher.token();
-  const map = fakeMap('maplibre');
+  const plain = fakeMap('public');
+  refresher.attach(plain);
+  plain.emit({ error: { status: 401, url: `https://api.mapbox.com/v4/t/1/0/0.png?access_token=${refresher.current}` }, sourceId: 's', tile: TILE });
+  await flush();
+  assert.equal(broker.calls.length, 2);
+  assert.deepEqual(plain.refreshed, [['s', [{ x: 3, y: 5, z: 4 }]]]);
+  const map = fakeMap('public');
   map.refreshTiles = () => { throw new Error('There is no tile manager with ID "gone"'); };
   refresher.attach(map);
   map.emit({ error: { status: 401, url: `https://api.mapbox.com/v4/t/1/0/0.png?access_token=${refresher.current}` }, sourceId: 'gone', tile: TILE });
   await flush();
-  assert.equal(broker.calls.length, 2);
+  assert.equal(broker.calls.length, 3);
   assert.match(await refresher.token(), /^tk\./);
 });
 
@@ -205,7 +214,7 @@ test('attach: after a 401 the broker still has the same token: no loop of retrie
   await flush();
   assert.equal(broker.calls.length, 2);
   assert.equal(refresher.current, token);
-  assert.deepEqual(map.refreshed, [], 'the same token would fail again: not retried');
+  assert.deepEqual(map.reloaded, [], 'the same token would fail again: not retried');
   // The broker said when it will have a new one (a quarter of the life before the end): no fetch
   // before that; then the new token retries the tile.
   for (let s = 0; s < 299; s++) {
@@ -219,5 +228,5 @@ test('attach: after a 401 the broker still has the same token: no loop of retrie
   }
   assert.equal(broker.calls.length, 3);
   assert.notEqual(refresher.current, token);
-  assert.deepEqual(map.refreshed, [['s', [TILE.tileID.canonical]]]);
+  assert.deepEqual(map.reloaded, [['s', 42, 'loading']]);
 });

@@ -120,9 +120,10 @@ export function fakeLocks() {
 
 /**
  * A stand-in for a map: `on`/`off` for `error` events (fired by `emit`), records what the
- * refresher asks of it. `kind` 'maplibre' offers setTransformRequest and refreshTiles; 'mapbox'
- * offers neither, and source caches with `_reloadTile` (as Mapbox GL JS 3 has).
- * @param {'maplibre' | 'mapbox'} kind
+ * refresher asks of it. 'maplibre' (6) has setTransformRequest, refreshTiles and tile managers
+ * with `_reloadTile` (`style.tileManagers`); 'mapbox' (GL JS 3) has only source caches with
+ * `_reloadTile` (`style.getSourceCaches(id)`); 'public' has only the public refreshTiles.
+ * @param {'maplibre' | 'mapbox' | 'public'} kind
  */
 export function fakeMap(kind) {
   const listeners = new Set();
@@ -147,14 +148,16 @@ export function fakeMap(kind) {
       map.repaints++;
     },
   };
-  if (kind === 'maplibre') {
+  const cache = (id) => ({ _reloadTile: (key, state) => map.reloaded.push([id, key, state]) });
+  if (kind !== 'mapbox') {
     map.setTransformRequest = (fn) => (map.transform = fn);
     map.getTransformRequest = () => map.transform;
     map.refreshTiles = (id, tiles) => map.refreshed.push([id, tiles]);
-  } else {
-    map.style = {
-      getSourceCaches: (id) => [{ _reloadTile: (key, state) => map.reloaded.push([id, key, state]) }],
-    };
+  }
+  if (kind === 'maplibre') {
+    map.style = { tileManagers: new Proxy({}, { get: (_, id) => (typeof id === 'string' ? cache(id) : undefined) }) };
+  } else if (kind === 'mapbox') {
+    map.style = { getSourceCaches: (id) => [cache(id)] };
   }
   return map;
 }
