@@ -26,10 +26,12 @@ let filledLocally = false;
 
 // Marks on the way to the first table (read by the tests, which print them).
 performance.mark('dashboard:modules-evaluated');
-// The local server's settings are read while the wasm module compiles.
-const saved = readSaved();
+// The wasm module is asked for first; the local server's settings and this tab's storage (whose
+// first use takes a few milliseconds) are read while it compiles.
+const wasm = init();
 const config = localConfig(); // read even when unused, so that its preload (index.html) is used
-await init().catch((err) => {
+const saved = readSaved();
+await wasm.catch((err) => {
   say(connectStatus, 'This browser could not start the dashboard: its WebAssembly module did not load. Reload the page to try again.', 'error');
   throw err;
 });
