@@ -438,7 +438,7 @@ function scanNotes(report, { format, maxSize, staged, git }) {
     ].filter(([n]) => n).map(([n, what, why]) => `${count(n, what)} ${why}`);
     if (passed.length) lines.push(`Skipped: ${passed.join('; ')}.`);
     const allowedNotes = [
-      [allowed.paths, 'path', `passed over by ${IGNORE_FILE}`],
+      [allowed.paths, git || staged ? 'blob' : 'path', `passed over by ${IGNORE_FILE}`],
       [allowed.lines, 'token', `on lines marked ${ALLOW_MARKER}`],
       [allowed.baseline, 'token', 'in the baseline'],
     ].filter(([n]) => n).map(([n, what, why]) => `${count(n, what)} ${why}`);

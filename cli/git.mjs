@@ -37,7 +37,8 @@ const NO_OBJECT = /^0+$/;
  *   each match of `find`, with the path of its blob and, for history, the first commit that added it there
  * @property {{ binary: number, missing: number, large: { file: string, size: number }[] }} skipped
  *   binary blobs, blobs this clone does not hold (a partial clone), and blobs over maxSize
- * @property {{ paths: number, lines: number }} allowed blobs passed over by the ignore file, tokens on marked lines
+ * @property {{ paths: number, lines: number }} allowed blobs passed over by the ignore file (met at
+ *   no other path), tokens on marked lines
  */
 
 /** Runs `git -C repo ...args` to its end; its stdout as text, or a GitError with git's first line of complaint. */
@@ -111,6 +112,7 @@ async function eachField(stream, field) {
  * parent), oldest commit first, with that commit and the path; for `--staged`, each blob the
  * index holds for an added or modified path.
  * @returns {Promise<{ blobs: Map<string, { file: string, commit?: object }>, commits: number, ignored: number }>}
+ *   `ignored`: how many blobs were met only at paths the ignore file matches
  */
 async function blobsToRead(repo, { staged, since, ignored, progress }) {
   const args = staged
@@ -123,7 +125,8 @@ async function blobsToRead(repo, { staged, since, ignored, progress }) {
   const ended = exited(child);
   const blobs = new Map();
   let commits = 0;
-  let passed = 0;
+  /** Blobs met only at paths the ignore file matches (so far). */
+  const passed = new Set();
   let commit;
   /** What the next field is: a commit's hash, date or author, an entry's `:modes ids status`, or its path. */
   let next = staged ? 'entry' : 'hash';
@@ -135,9 +138,10 @@ async function blobsToRead(repo, { staged, since, ignored, progress }) {
       const [, mode, id, status] = /^:\d+ (\d+) [0-9a-f]+ ([0-9a-f]+) (\w)/.exec(entry) ?? [];
       if (!id || mode === GITLINK || status === 'D' || NO_OBJECT.test(id) || blobs.has(id)) return;
       if (ignored?.(field)) {
-        passed++;
+        passed.add(id);
         return;
       }
+      passed.delete(id);
       blobs.set(id, { file: field, ...(commit ? { commit } : {}) });
     } else if (next === 'hash' || (next === 'entry' && field.startsWith('\u0001'))) {
       commit = { hash: field.slice(1), date: '', author: '' };
@@ -157,7 +161,7 @@ async function blobsToRead(repo, { staged, since, ignored, progress }) {
   });
   const [code] = await ended;
   if (code !== 0) throw new GitError(err.split('\n').find((l) => l.trim()) ?? `git ${args[0]} failed`);
-  return { blobs, commits, ignored: passed };
+  return { blobs, commits, ignored: passed.size };
 }
 
 /**

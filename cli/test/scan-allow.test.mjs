@@ -141,7 +141,9 @@ test('--baseline FILE: the findings of an earlier --json report are left out, ma
 test('--git and --staged: the top level\'s ignore file and the marker apply to the history and the index', async () => {
   const r = makeRepo();
   repos.push(r);
-  r.write({ '.mapbox-tokens-ignore': 'fixtures/\n', 'fixtures/token.txt': `${SK}\n`, 'src/marked.js': `t = '${PK}'; // mapbox-tokens:allow\n` });
+  r.write({
+    '.mapbox-tokens-ignore': 'fixtures/\n', 'fixtures/token.txt': `${SK}\n`, 'fixtures/other.txt': `other ${SK2}\n`, 'src/marked.js': `t = '${PK}'; // mapbox-tokens:allow\n`,
+  });
   r.commit('fixtures and a marked line');
   // The same blob as the fixture, at a path that is not ignored: reported there, with its own commit.
   r.write({ 'src/copied.txt': `${SK}\n` });
@@ -151,7 +153,9 @@ test('--git and --staged: the top level\'s ignore file and the marker apply to t
   assert.equal(history.code, 1, history.stderr);
   const report = JSON.parse(history.stdout);
   assert.deepEqual(report.findings.map((f) => [f.file, f.commit.hash]), [['src/copied.txt', copied]]);
+  // One blob met only under fixtures/ (the other was met at src/ too).
   assert.deepEqual(report.allowed, { paths: 1, lines: 1, baseline: 0 });
+  assert.match((await scan(['--git', r.path])).stderr, /^Allowed: 1 blob passed over by \.mapbox-tokens-ignore; 1 token on lines marked mapbox-tokens:allow\.$/m);
 
   // The baseline of the history: nothing new.
   const baselineFile = join(dir.path, 'history-baseline.json');

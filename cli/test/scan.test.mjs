@@ -238,7 +238,7 @@ test('--help: the symlink rule, the skip rules and flags, and the exit codes', a
   assert.equal(run.code, 0);
   assert.match(run.stdout, /^Usage: mapbox-tokens scan \[PATH\.\.\.\] \[options\]/);
   assert.match(run.stdout, /Symbolic links inside folders are never followed \(a link named as PATH is\)/);
-  for (const option of ['--check', '--strict', '--max-size SIZE', '--include-hidden', '--no-default-ignores', '--include-binary']) {
+  for (const option of ['--check', '--strict', '--git', '--since REV', '--staged', '--baseline FILE', '--format text|json|sarif', '--max-size SIZE', '--include-hidden', '--no-default-ignores', '--include-binary']) {
     assert.ok(run.stdout.includes(`  ${option} `), option);
   }
   assert.match(run.stdout, /^ {5}scan: a secret \(sk\) token was found, or with --check --strict any found token is valid$/m);
