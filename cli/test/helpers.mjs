@@ -40,11 +40,11 @@ export const runs = [];
 /**
  * Runs `mapbox-tokens ...args` with `env` added to the caller's environment without any access
  * token or test switch, and `input` on stdin (stdin is a pipe, never a terminal). Resolves to its
- * record in `runs`.
+ * record in `runs`. The child is killed after `timeout` ms (20 s unless said otherwise).
  */
-export async function runCli(args, { env = {}, input = '' } = {}) {
+export async function runCli(args, { env = {}, input = '', timeout = 20_000 } = {}) {
   const child = spawn(process.execPath, [BIN, ...args], { env: cleanEnv(env), stdio: 'pipe' });
-  const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const killer = setTimeout(() => child.kill('SIGKILL'), timeout);
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });

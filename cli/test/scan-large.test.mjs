@@ -10,6 +10,8 @@ import { MAX_TOKEN_LENGTH, WINDOW } from '../search.mjs';
 import { installCli, leaks, runCli, runs, tempDir } from './helpers.mjs';
 
 const SIZE = 2 * 1024 ** 3 + 3 * 1024 ** 2;
+/** How long one scan of the file may take: 2 GiB is read in a few seconds alone, far longer on a busy machine. */
+const READ_TIMEOUT = 180_000;
 /** The most the scanning process may hold at its peak, in MB: far below the file's size. */
 const PEAK_RSS_LIMIT_MB = 256;
 
@@ -61,6 +63,7 @@ test('scan --max-size 3G of a file over 2 GiB ended in "unreachable" after takin
   const probe = fileURLToPath(new URL('./max-rss.mjs', import.meta.url));
   const run = await runCli(['scan', '--max-size', '3G', '--json', file], {
     env: { NODE_OPTIONS: `--import=${probe}`, MAPBOX_TOKENS_TEST_RSS: rssFile },
+    timeout: READ_TIMEOUT,
   });
   assert.equal(run.code, 1, run.stderr);
   assert.doesNotMatch(run.stderr, /unreachable/);
@@ -72,7 +75,7 @@ test('scan --max-size 3G of a file over 2 GiB ended in "unreachable" after takin
   assert.ok(peakMb > 0 && peakMb < PEAK_RSS_LIMIT_MB, `peak RSS ${peakMb.toFixed(0)} MB`);
 
   // Text output: the same lines and columns.
-  const text = await runCli(['scan', '--max-size', '3G', file]);
+  const text = await runCli(['scan', '--max-size', '3G', file], { timeout: READ_TIMEOUT });
   assert.deepEqual(text.stdout.trimEnd().split('\n').map((l) => l.split('  ')[0].slice(file.length + 1)), planted.map((p) => `${p.line}:${p.column}`));
 });
 
