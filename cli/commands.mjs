@@ -21,6 +21,7 @@ import {
   ALLOW_MARKER, AllowError, IGNORE_FILE, baselineKey, fingerprint, folderIgnore, ignoreMatcher, readBaseline,
 } from './allow.mjs';
 import { sarifLog } from './sarif.mjs';
+import { BROKER_COMMAND, broker } from './broker.mjs';
 
 /** Bad arguments: exit code 2. */
 export class UsageError extends Error {}
@@ -667,4 +668,5 @@ valid; 2 when a path cannot be read; else 0.`,
     },
     run: scan,
   },
+  broker: { ...BROKER_COMMAND, run: (context) => broker({ ...context, UsageError }) },
 };

@@ -82,7 +82,7 @@ async function main(argv) {
   const client = (token = accessToken(opts)) =>
     new Tokens({ accessToken: token, origin: opts.origin, username: opts.username, timeout: numeric(opts.timeout) });
   const print = (data, render) => out(opts.json ? jsonText(data) : render(data));
-  await command.run({ opts, args, client, print });
+  await command.run({ opts, args, client, print, token: () => accessToken(opts) });
 }
 
 process.stdout.on('error', (e) => {
