@@ -155,10 +155,12 @@ export class TokenRefresher extends EventTarget {
    * @returns {() => void} detaches the refresher from the map
    */
   attach(map, { mapboxgl } = {}) {
-    /** @type {[string, any][]} the sources and tiles that failed with 401, to request again */
-    const failed = [];
+    /** @type {Map<string, [string, any]>} the sources and tiles that failed with 401, to request again */
+    const failed = new Map();
     const retry = () => {
-      for (const [id, tile] of failed.splice(0)) {
+      const all = [...failed.values()];
+      failed.clear();
+      for (const [id, tile] of all) {
         try {
           if (!tile) {
             // The source's TileJSON failed: load it again.
@@ -186,7 +188,7 @@ export class TokenRefresher extends EventTarget {
       if (error?.status != 401) return;
       const u = parse(error.url);
       if (u && u.origin != this.#origin) return;
-      if (sourceId) failed.push([sourceId, tile]);
+      if (sourceId) failed.set(`${sourceId} ${tile?.tileID.key}`, [sourceId, tile]);
       const sent = u?.searchParams.get('access_token');
       // Sent with an older token than the current one: only the request needs repeating.
       if (sent && sent != this.#token && this.#valid(0)) retry();

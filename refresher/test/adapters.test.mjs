@@ -110,12 +110,13 @@ test('attach (MapLibre): a 401 with the current token refreshes at once, then th
   assert.deepEqual(map.reloaded, [['satellite', 42, 'loading']]);
   assert.deepEqual(map.refreshed, []);
   assert.ok(map.repaints >= 1);
-  // Many tiles failing together make one fetch.
+  // Many tiles failing together make one fetch; each tile is loaded again once.
   const now = refresher.transformRequest('https://api.mapbox.com/v4/t/4/3/5.png').url;
-  for (let i = 0; i < 20; i++) map.emit({ error: { status: 401, url: now }, sourceId: 'satellite', tile: TILE });
+  const tiles = Array.from({ length: 20 }, (_, i) => ({ tileID: { key: `k${i % 10}`, canonical: { x: i % 10, y: 0, z: 4 } } }));
+  for (const tile of tiles) map.emit({ error: { status: 401, url: now }, sourceId: 'satellite', tile });
   await flush();
   assert.equal(broker.calls.length, 3);
-  assert.equal(map.reloaded.length, 21);
+  assert.deepEqual(map.reloaded.slice(1).map(([, key]) => key).sort(), Array.from({ length: 10 }, (_, i) => `k${i}`));
   detach();
   assert.equal(map.listeners, 0, 'detach removes the map listener');
   map.emit({ error: { status: 401, url: now }, sourceId: 'satellite', tile: TILE });
