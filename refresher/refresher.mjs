@@ -6,8 +6,11 @@
 
 /** The longest pause between two tries while the broker fails, in milliseconds. */
 const MAX_BACKOFF = 60e3;
-/** How long a tab holds the lock after a fetch, so that its token reaches the other tabs first. */
-const HOLD = 200;
+/**
+ * How long a tab holds the lock after a fetch, so that its token reaches the other tabs before one
+ * of them takes the lock (they do not wait for it: a token from another tab ends their wait).
+ */
+const HOLD = 1e3;
 
 /**
  * The claims of a `tk.<payload>.<signature>` token (base64url JSON: `exp`, `iat` in Unix seconds),
@@ -74,6 +77,8 @@ export class TokenRefresher extends EventTarget {
   #timer;
   /** @type {Promise<Error | undefined> | null} the refresh in flight */
   #flight = null;
+  /** Ends the wait of the refresh in flight (when another tab sends a token). */
+  #settle;
   #closed = new AbortController();
   #min;
   #origin;
@@ -239,6 +244,7 @@ export class TokenRefresher extends EventTarget {
     const signal = this.#closed.signal;
     const stale = this.#token;
     return (this.#flight ||= new Promise((done) => {
+      this.#settle = done;
       const job = async (lock) => {
         if (this.#token !== stale) return done();
         done(await this.#fetch(signal).then((t) => this.#use(t, true), (e) => this.#fail(e, signal)));
@@ -295,6 +301,7 @@ export class TokenRefresher extends EventTarget {
       this.#tries = 0;
       this.#arm((this.#at = base + jitter));
       if (fetched) this.#channel?.postMessage({ token, expires, base });
+      else this.#settle?.();
       this.dispatchEvent(new CustomEvent('token', { detail: { token, expires: new Date(expires) } }));
     } else if (fetched) {
       // The broker still has the token we hold: ask again later, less often each time.
