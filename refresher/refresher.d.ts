@@ -79,11 +79,13 @@ export interface AttachOptions {
 
 /**
  * Keeps a temporary token from a token broker fresh ahead of its end: it fetches a new one when a
- * quarter of the token's life is left (a few seconds later in each tab, at random), one fetch at
- * a time however many callers wait, retries with growing pauses (1 s doubling to 60 s, or the
- * broker's `Retry-After`) while the broker fails, never giving up while open, and checks again
- * when the page becomes visible and when the network comes back. The token's end is the answer's
- * `expires`, else the token's own `exp`.
+ * quarter of the token's life is left, or when the answer's `Cache-Control: max-age` says the
+ * broker will have a new one (a few seconds later in each tab, at random); one fetch at a time
+ * however many callers wait; retries with growing pauses (1 s doubling to 60 s, or the broker's
+ * `Retry-After`) while the broker fails, never giving up while open; and checks again when the
+ * page becomes visible and when the network comes back. The token's end is the answer's
+ * `expires`, else the token's own `exp`, counted from the broker's clock (its `Date` header, when
+ * the page can read it), so that a page whose clock is wrong still refreshes in time.
  *
  * Tabs of one origin share one refresh: a new token reaches the others through `BroadcastChannel`,
  * and the Web Locks API elects the tab that fetches. Where either is missing, each tab works alone.
@@ -124,7 +126,8 @@ export declare class TokenRefresher extends EventTarget {
    * offers `setTransformRequest` and has none (MapLibre; give Mapbox GL JS `transformRequest:
    * refresher.transformRequest` at construction), keeps `mapboxgl.accessToken` current when
    * `options.mapboxgl` is given, refreshes at once when a map request to the map API fails with 401,
-   * and then requests the failed tiles again.
+   * and then requests the failed tiles again (through the map's own tile cache, as a tile not yet
+   * loaded; with `map.refreshTiles` where the map has no such cache) and a failed TileJSON.
    * @returns a function that detaches the refresher from the map
    */
   attach(map: AttachableMap, options?: AttachOptions): () => void;
