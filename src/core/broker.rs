@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::Error;
 pub use super::options::BrokerOptions;
+use super::plain;
 use super::time;
 use super::token::{self, PUBLIC_SCOPES};
 use super::url::web_origin;
@@ -43,7 +44,7 @@ pub struct Policy {
     /// The scopes of every token.
     pub scopes: Vec<String>,
     /// Each token's life, in seconds.
-    pub expires_s: f64,
+    pub expires_s: u32,
     origins: Origins,
 }
 
@@ -97,7 +98,7 @@ impl Policy {
         };
         Ok(Policy {
             scopes: scopes.to_vec(),
-            expires_s,
+            expires_s: expires_s as u32,
             origins,
         })
     }
@@ -238,7 +239,9 @@ impl Held {
 
     /// A token read from a store (`None` for anything else), with its own jitter.
     pub fn from_store(text: &str, random: f64) -> Option<Held> {
-        let mut held: Held = serde_json::from_str(text).ok()?;
+        // Through `plain`: serde_json's own typed reading describes wrong values in its errors,
+        // which would bring float formatting into the module.
+        let mut held: Held = plain::from_value(serde_json::from_str(text).ok()?).ok()?;
         let valid = token::looks_like_token(&held.token)
             && held.token.starts_with("tk.")
             && held.expires.is_finite()
@@ -258,6 +261,19 @@ impl Held {
 pub fn retry_delay(failures: u32) -> f64 {
     let doubled = FIRST_RETRY_MS * 2f64.powi(failures.saturating_sub(1).min(16) as i32);
     doubled.min(LONGEST_RETRY_MS)
+}
+
+/// The body of an answer that hands out a token.
+#[derive(Serialize)]
+struct Issued<'a> {
+    token: &'a str,
+    expires: String,
+}
+
+/// The body of an answer that says why there is no token.
+#[derive(Serialize)]
+struct Message<'a> {
+    message: &'a str,
 }
 
 /// An HTTP answer for the edge to send: status, headers and a JSON body (empty for 204).
@@ -295,8 +311,7 @@ impl Answer {
 
     /// `{"message": …}`, one line.
     fn message(status: u16, cors: &Cors, message: &str) -> Answer {
-        let body =
-            serde_json::to_string(&serde_json::json!({ "message": message })).unwrap_or_default();
+        let body = serde_json::to_string(&Message { message }).unwrap_or_default();
         let mut answer = Answer::new(status, cors, body);
         answer
             .headers
@@ -306,10 +321,10 @@ impl Answer {
 
     /// 200 with `{"token", "expires"}`, cacheable by the asking browser until the token is renewed.
     pub fn token(held: &Held, now: f64, cors: &Cors) -> Answer {
-        let body = serde_json::to_string(&serde_json::json!({
-            "token": held.token,
-            "expires": held.expires_text(),
-        }))
+        let body = serde_json::to_string(&Issued {
+            token: &held.token,
+            expires: held.expires_text(),
+        })
         .unwrap_or_default();
         let mut answer = Answer::new(200, cors, body);
         answer.headers.push((
@@ -400,7 +415,7 @@ mod tests {
             r#"{{{SCOPES},"allowedOrigins":["https://App.Example:443/"]}}"#
         ))
         .unwrap();
-        assert_eq!(p.expires_s, 3600.0);
+        assert_eq!(p.expires_s, 3600);
         assert_eq!(
             p.origins,
             Origins::Listed(vec!["https://app.example".into()])
@@ -592,7 +607,7 @@ mod tests {
         assert_eq!(a.status, 200);
         assert_eq!(
             a.body,
-            r#"{"expires":"2030-01-01T00:00:00.000Z","token":"tk.eyJ1IjoiZGVtbyJ9.c2ln"}"#
+            r#"{"token":"tk.eyJ1IjoiZGVtbyJ9.c2ln","expires":"2030-01-01T00:00:00.000Z"}"#
         );
         let header = |a: &Answer, name| {
             a.headers

@@ -216,7 +216,7 @@ impl Broker {
     async fn mint(&self) {
         let options = CreateTempToken {
             scopes: Some(self.policy.scopes.clone()),
-            expires: Some(Expires::In(self.policy.expires_s)),
+            expires: Some(Expires::In(f64::from(self.policy.expires_s))),
             ..Default::default()
         };
         let reply = match self.client.create_temp_token(&options, &self.limits).await {
