@@ -202,7 +202,7 @@ test('a slow first page: the table\'s frame says the tokens are loading; without
   const run = await openDashboard({ viewport: { width: 1280, height: 800 } });
   const { dashboard, page } = run;
   try {
-    await hook(dashboard, 'POST', 'faults', { method: 'GET', path: '/tokens/v2/', count: 1, fault: { type: 'delay', ms: 1500 } });
+    await hook(dashboard, 'POST', 'faults', { method: 'GET', path: '/tokens/v2/', count: 1, fault: { type: 'delay', ms: 3000 } });
     // The first attempt and both retries of the GET.
     await hook(dashboard, 'POST', 'faults', { method: 'GET', path: '/scopes/v1/', count: 3, fault: { type: 'status', status: 503 } });
     await page.goto(dashboard.url);
