@@ -1,9 +1,10 @@
-// Issue 19: the package in every server runtime. For each of Node (node:http and Express), Deno,
-// Bun and workerd, a child process serves test/runtimes/app.mjs against the emulator (in this
-// process): the library's own smoke test (list, create a temporary token, an InvalidInput error),
-// and the TokenBroker: a GET from an allowed Origin gets a token the emulator says is valid, a burst
-// of GETs shares it (one mint), a refused origin and a request without Origin get 403 and mint
-// nothing. No process's output nor any answer holds the secret token. Every child is stopped after.
+// Issue 19: the package in every server runtime. For each of Node (node:http and Express), Deno
+// (its web build, and the Node build that `npm:mapbox-tokens` resolves to), Bun and workerd, a child
+// process serves test/runtimes/app.mjs against the emulator (in this process): the library's own
+// smoke test (list, create a temporary token, an InvalidInput error), and the TokenBroker: a GET
+// from an allowed Origin gets a token the emulator says is valid, a burst of GETs shares it (one
+// mint), a refused origin and a request without Origin get 403 and mint nothing. No process's
+// output nor any answer holds the secret token. Every child is stopped after.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { lib, startEmulator } from './helpers.mjs';

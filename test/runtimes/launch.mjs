@@ -39,14 +39,15 @@ export function runtimeBinary(name) {
 }
 
 /** The runtimes the tests start, with what each needs. */
-export const RUNTIMES = ['node:http', 'express', 'deno', 'bun', 'workerd'];
+export const RUNTIMES = ['node:http', 'express', 'deno', 'deno (node build)', 'bun', 'workerd'];
 
 /**
  * The binary a runtime needs, or null when it is missing (for a test's skip message).
  * @param {string} runtime one of RUNTIMES
  */
 export function missingBinary(runtime) {
-  if (runtime === 'deno' || runtime === 'bun' || runtime === 'workerd') return runtimeBinary(runtime) ? null : runtime;
+  const binary = runtime.split(' ')[0];
+  if (binary === 'deno' || binary === 'bun' || binary === 'workerd') return runtimeBinary(binary) ? null : binary;
   return null;
 }
 
@@ -66,11 +67,14 @@ export async function startApp(runtime, config) {
   if (runtime === 'node:http' || runtime === 'express') {
     command = process.execPath;
     args = [join(HERE, 'node.mjs'), runtime === 'express' ? 'express' : 'http'];
-  } else if (runtime === 'deno') {
+  } else if (runtime === 'deno' || runtime === 'deno (node build)') {
+    const build = runtime === 'deno' ? 'web' : 'node';
     command = runtimeBinary('deno');
     Object.assign(env, { DENO_DIR: join(dir.path, 'deno'), DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1' });
-    args = ['run', '--no-config', '--no-lock', '--allow-net=127.0.0.1', `--allow-read=${join(ROOT, 'pkg', 'web')}`,
-      '--allow-env=BROKER_TEST_CONFIG', join(HERE, 'deno.mjs')];
+    // require() of the Node build looks at the folders on its way (and package.json files).
+    const reads = build === 'web' ? [join(ROOT, 'pkg', 'web')] : [join(ROOT, 'pkg'), HERE, join(ROOT, 'test'), ROOT];
+    args = ['run', '--no-config', '--no-lock', '--allow-net=127.0.0.1', `--allow-read=${reads.join(',')}`,
+      '--allow-env=BROKER_TEST_CONFIG', join(HERE, 'deno.mjs'), build];
   } else if (runtime === 'bun') {
     command = runtimeBinary('bun');
     Object.assign(env, { BUN_INSTALL_CACHE_DIR: join(dir.path, 'bun'), DO_NOT_TRACK: '1' });
