@@ -270,3 +270,23 @@ test('broker.node serves node:http requests the same way', async () => {
     await new Promise((resolve) => server.close(resolve));
   }
 });
+
+test('a page that reports its token refused makes the broker check it, and renew it when the API no longer takes it', async () => {
+  const b = broker({ expires: 600 });
+  const first = (await read(await ask(b))).body.token;
+  emu.setClockOffset(700_000); // only the API's clock moves: the token has expired there
+  assert.equal((await read(await ask(b))).body.token, first, 'the broker cannot know without asking');
+  emu.clearRequests();
+  const renewed = await read(await ask(b, { headers: { 'x-token-refused': '1' } }));
+  assert.notEqual(renewed.body.token, first);
+  assert.equal(await code(renewed.body.token), 'TokenValid');
+  assert.equal(mints(), 2);
+  const checks = () => emu.requests().filter((r) => r.method === 'GET' && r.path === '/tokens/v2').length;
+  const before = checks();
+  // Reports within a few seconds are not checked again: a page cannot make the broker hammer the API.
+  await Promise.all(Array.from({ length: 20 }, () => ask(b, { headers: { 'x-token-refused': '1' } }).then(read)));
+  assert.equal(checks(), before);
+  assert.equal(mints(), 2);
+  const pre = await ask(b, { method: 'OPTIONS', headers: { 'access-control-request-headers': 'x-token-refused' } });
+  assert.match(pre.headers.get('access-control-allow-headers'), /x-token-refused/);
+});

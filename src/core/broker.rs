@@ -24,6 +24,13 @@ pub const MIN_LEFT_MS: f64 = 60_000.0;
 /// The most a token's refresh is moved earlier at random, so that instances that adopted the same
 /// token do not all ask for the next one at once.
 pub const MAX_JITTER_MS: f64 = 5_000.0;
+/// The request header with which a page says that the map API refused the token it was given
+/// (a 401: expired or revoked sooner than the broker's clock says). The broker then asks the API
+/// about its token, at most once per [`VERIFY_EVERY_MS`], and renews it if it is no longer valid.
+pub const REFUSED_HEADER: &str = "x-token-refused";
+/// The least time between two checks of the broker's token asked for by pages.
+pub const VERIFY_EVERY_MS: f64 = 5_000.0;
+
 /// The first wait after a failed mint, doubled after each further failure.
 const FIRST_RETRY_MS: f64 = 1_000.0;
 /// The longest wait between two mints after failures.
@@ -342,7 +349,7 @@ impl Answer {
             .push(("access-control-allow-methods", "GET, OPTIONS".to_owned()));
         answer.headers.push((
             "access-control-allow-headers",
-            "authorization, content-type".to_owned(),
+            format!("authorization, content-type, {REFUSED_HEADER}"),
         ));
         answer
             .headers

@@ -13,7 +13,10 @@ use web_sys::{Headers, Request, Response, ResponseInit};
 
 use super::client::{Client, Limits};
 use super::convert;
-use crate::core::broker::{lock_key, retry_delay, Admission, Answer, Cors, Held, Policy, Refusal};
+use crate::core::broker::{
+    lock_key, retry_delay, Admission, Answer, Cors, Held, Policy, Refusal, REFUSED_HEADER,
+    VERIFY_EVERY_MS,
+};
 use crate::core::error::Error;
 use crate::core::options::{BrokerOptions, CreateTempToken, Expires};
 use crate::core::response::Failure;
@@ -103,6 +106,8 @@ struct Broker {
     retry_at: Cell<f64>,
     /// The latest mint's error, for `token()` to reject with.
     last_error: RefCell<Option<Error>>,
+    /// When a page's report of a refused token was last checked (monotonic clock).
+    verified_at: Cell<f64>,
 }
 
 impl Broker {
@@ -256,6 +261,33 @@ impl Broker {
         self.adopt(held);
     }
 
+    /// After a page said the map API refused its token: asks the API about the token held (at
+    /// most once per [`VERIFY_EVERY_MS`]), which also tells the API's time; a token it no longer
+    /// takes is dropped, so that the next request makes a new one.
+    async fn verify(&self) {
+        let now = transport::monotonic_ms();
+        if now - self.verified_at.get() < VERIFY_EVERY_MS {
+            return;
+        }
+        self.verified_at.set(now);
+        let Some(held) = self.held.borrow().clone() else {
+            return;
+        };
+        let req = self.client.config.check_validity(Some(held.token.clone()));
+        let Ok(reply) = self.client.call(&req, &self.limits).await else {
+            return;
+        };
+        let code = Reflect::get(&reply.data, &"code".into())
+            .ok()
+            .and_then(|c| c.as_string());
+        if code.as_deref() != Some("TokenValid") {
+            let mut current = self.held.borrow_mut();
+            if current.as_ref().is_some_and(|h| h.token == held.token) {
+                *current = None;
+            }
+        }
+    }
+
     /// Whether `authorize` lets `request` (what the handler was given) have a token: `Err` when
     /// it throws or rejects.
     async fn authorized(&self, request: &JsValue) -> Result<bool, ()> {
@@ -278,6 +310,7 @@ impl Broker {
         method: &str,
         origin: Option<String>,
         fetch_site: Option<String>,
+        refused: bool,
         request: &JsValue,
     ) -> Answer {
         let cors = match self
@@ -293,6 +326,9 @@ impl Broker {
             Ok(true) => {}
             Ok(false) => return Answer::refused(Refusal::Authorize),
             Err(()) => return Answer::authorize_failed(&cors),
+        }
+        if refused {
+            self.verify().await;
         }
         self.serve(&cors).await
     }
@@ -416,6 +452,7 @@ impl TokenBroker {
             failures: Cell::new(0),
             retry_at: Cell::new(0.0),
             last_error: RefCell::new(None),
+            verified_at: Cell::new(f64::NEG_INFINITY),
         });
         let for_fetch = broker.clone();
         let fetch = Closure::<dyn Fn(JsValue) -> Promise>::new(move |request: JsValue| {
@@ -441,18 +478,21 @@ impl TokenBroker {
 
 /// `broker.fetch(request)`.
 async fn handle_fetch(broker: &Rc<Broker>, request: JsValue) -> JsValue {
-    let (method, origin, site) = match request.dyn_ref::<Request>() {
+    let (method, origin, site, refused) = match request.dyn_ref::<Request>() {
         Some(r) => {
             let headers = r.headers();
             (
                 r.method(),
                 transport::header(&headers, "origin"),
                 transport::header(&headers, "sec-fetch-site"),
+                transport::header(&headers, REFUSED_HEADER).is_some(),
             )
         }
-        None => (String::new(), None, None),
+        None => (String::new(), None, None, false),
     };
-    let answer = broker.answer(&method, origin, site, &request).await;
+    let answer = broker
+        .answer(&method, origin, site, refused, &request)
+        .await;
     let head = method == "HEAD";
     response(&answer, head).unwrap_or(JsValue::UNDEFINED)
 }
@@ -477,7 +517,8 @@ async fn handle_node(broker: &Rc<Broker>, req: JsValue, res: JsValue) {
     let headers = Reflect::get(&req, &"headers".into()).unwrap_or_default();
     let origin = text(&headers, "origin");
     let site = text(&headers, "sec-fetch-site");
-    let answer = broker.answer(&method, origin, site, &req).await;
+    let refused = text(&headers, REFUSED_HEADER).is_some();
+    let answer = broker.answer(&method, origin, site, refused, &req).await;
     let head = Object::new();
     for (name, value) in &answer.headers {
         let _ = Reflect::set(&head, &(*name).into(), &value.as_str().into());
