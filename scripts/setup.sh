@@ -134,9 +134,11 @@ cargo_install() { # crate version expected-`--version`-output binary
 cargo_install wasm-bindgen-cli "$WBV" "wasm-bindgen $WBV" wasm-bindgen
 cargo_install wasm-pack "$WASM_PACK_VERSION" "wasm-pack $WASM_PACK_VERSION" wasm-pack
 cargo_install geckodriver "$GECKODRIVER_VERSION" "geckodriver $GECKODRIVER_VERSION" geckodriver
-# `make bench` only (scripts/setup.sh --bench): twiggy, which says what the wasm module is made of.
+# `make bench` only (scripts/setup.sh --bench): twiggy, which says what the wasm module is made of,
+# and wrk, the load generator of the token broker's throughput (bench/broker.mjs).
 if [ "${1:-}" = --bench ]; then
   cargo_install twiggy "$TWIGGY_VERSION" "twiggy-opt $TWIGGY_VERSION" twiggy
+  apt_ensure wrk
 fi
 
 # ------------------------------------------------------------------ 4. wasm-opt from npm binaryen
