@@ -11,6 +11,8 @@ const USAGE = `Usage: mapbox-tokens-emulator [options]
   --port PORT        port to listen on, 0 for any free port (default 8787)
   --data-file FILE   keep the state in FILE across restarts (default: in memory)
   --hooks            serve the /__emulator/ test hooks
+  --hooks-for-pages  let web pages call the hooks too (for tests that run in a browser page only:
+                     any page could then read the admin token)
   --no-rate-limit    turn off the 100 requests per minute per account limit
   --clock-offset MS  run the emulator's clock MS milliseconds ahead (negative: behind) of this
                      machine's: token times, expiry checks, rate-limit windows, the Date header
@@ -25,6 +27,7 @@ function parse(argv) {
       port: { type: 'string', default: '8787' },
       'data-file': { type: 'string' },
       hooks: { type: 'boolean', default: false },
+      'hooks-for-pages': { type: 'boolean', default: false },
       'no-rate-limit': { type: 'boolean', default: false },
       'clock-offset': { type: 'string', default: '0' },
       json: { type: 'boolean', default: false },
@@ -72,6 +75,7 @@ async function main() {
     port: args.port,
     dataFile: args['data-file'],
     hooks: args.hooks,
+    hooksForPages: args['hooks-for-pages'],
     rateLimit: args['no-rate-limit'] ? false : undefined,
     clockOffset: args.clockOffset,
   });

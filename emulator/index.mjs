@@ -33,6 +33,9 @@ const HOST_HEADER = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d+)?$/;
  * @property {string} [dataFile] JSON file the state (and the signing secret) is loaded from at start
  *   and written to atomically after each change; without it the state lives in memory only
  * @property {boolean} [hooks=false] serve the `/__emulator/` test hooks
+ * @property {boolean} [hooksForPages=false] let web pages call the hooks too (CORS): only for a test
+ *   runner whose tests run in a browser page (wasm-bindgen-test); any page could then read the
+ *   admin token
  * @property {string} [secret] HMAC secret for fresh state (a random one by default)
  * @property {number} [maxBodyBytes=1048576] larger request bodies get 413
  * @property {() => number} [now=Date.now] clock in milliseconds
@@ -99,6 +102,7 @@ export async function startEmulator(options = {}) {
     accounts = ['demo', 'other'],
     dataFile,
     hooks = false,
+    hooksForPages = false,
     secret,
     maxBodyBytes = 1024 * 1024,
     now = Date.now,
@@ -211,7 +215,7 @@ export async function startEmulator(options = {}) {
     // Stamped again as the answer leaves: after a delay fault, or a hook that moved the clock,
     // the Date is the time it is sent.
     res.setHeader('date', httpDate(clock()));
-    send(res, reply, !isHook);
+    send(res, reply, !isHook || hooksForPages);
     if (entry) entry.status = reply.status;
   }
 
@@ -221,9 +225,11 @@ export async function startEmulator(options = {}) {
     let reply;
     try {
       if (isHook) {
-        const refusal = hookRefusal(req.headers);
+        const refusal = hookRefusal(req.headers, { pages: hooksForPages });
         if (refusal) throw refusal;
-        reply = matchRoute(HOOK_ROUTES, method, path).handler({ emulator, body });
+        reply = hooksForPages && method === 'OPTIONS'
+          ? { status: 204, headers: PREFLIGHT_HEADERS }
+          : matchRoute(HOOK_ROUTES, method, path).handler({ emulator, body });
       } else if (method === 'OPTIONS') {
         reply = { status: 204, headers: PREFLIGHT_HEADERS };
       } else {

@@ -33,11 +33,12 @@ const NO_CONTENT = { status: 204 };
  * @param {import('node:http').IncomingHttpHeaders} headers
  * @returns {ApiError|null} a 403
  */
-export function hookRefusal(headers) {
+export function hookRefusal(headers, { pages = false } = {}) {
   if (!LOOPBACK_HOST.test(headers.host ?? '')) {
     return new ApiError(403, 'Test hooks answer only requests addressed to 127.0.0.1, localhost or [::1]');
   }
   const site = headers['sec-fetch-site'];
+  if (pages) return null;
   if (headers.origin !== undefined || (site !== undefined && !SAME_SITE_FETCHES.includes(site))) {
     return new ApiError(403, 'Test hooks do not answer web pages: call them from a test process or a server');
   }

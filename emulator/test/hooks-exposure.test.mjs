@@ -161,3 +161,17 @@ test('a page on another origin can neither read the hooks nor reset the emulator
   assert.ok(emulator.state.find('demo', seeded.id), 'the page reset the emulator');
   assert.equal(emulator.clockOffset, 0, 'the page moved the clock');
 });
+
+test('hooksForPages (for in-browser test runners only) lets pages call the hooks, still only on loopback', async () => {
+  const { startEmulator } = await import('../index.mjs');
+  const emu = await startEmulator({ hooks: true, hooksForPages: true, rateLimit: false });
+  try {
+    const info = await fetch(`${emu.url}/__emulator/info`, { headers: { origin: 'http://127.0.0.1:9' } });
+    assert.equal(info.status, 200);
+    assert.equal(info.headers.get('access-control-allow-origin'), '*');
+    const pre = await fetch(`${emu.url}/__emulator/reset`, { method: 'OPTIONS', headers: { origin: 'http://127.0.0.1:9' } });
+    assert.equal(pre.status, 204);
+  } finally {
+    await emu.close();
+  }
+});
