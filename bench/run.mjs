@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { cpus, totalmem } from 'node:os';
 import { ROOT, launchChromium, serveStatic, tempDir } from '../test/support.mjs';
 import { benchScan, TARGET_MB_PER_SECOND } from './scan.mjs';
+import { benchGitScan, GIT_TARGET_MB_PER_SECOND } from './git-scan.mjs';
 import { sizeBreakdown } from './size.mjs';
 import { ROUNDS, PER_ROUND, QUICK, median, startServer, startFixedServer, perCall } from './measure.mjs';
 
@@ -191,6 +192,7 @@ const NODE_CONTENDERS = { raw: contenders.raw, rawSignal: contenders.rawWithSign
 const report = { machine: `${cpus().length} × ${cpus()[0].model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`, date: new Date().toISOString() };
 // First, while this process is small: its peak memory is then the scan's.
 report.scan = await benchScan();
+report.gitScan = await benchGitScan();
 const fixed = await startFixedServer();
 try {
   report.nodeFixedServer = await perCall({ ...NODE_CONTENDERS, oursUnpaced: contenders.oursUnpaced }, fixed, ['checkValidity', 'listTokens', 'listAll', 'create']);
@@ -259,6 +261,9 @@ if (b) {
 const sc = report.scan;
 console.log(`leak scan: ${sc.files} files, ${(sc.bytes / 1024 ** 2).toFixed(1)} MB, ${sc.findings} tokens in ${sc.seconds.toFixed(3)} s: ${sc.mbPerSecond.toFixed(0)} MB/s, peak RSS ${sc.peakRssMb.toFixed(0)} MB`);
 check(`leak scan at least ${TARGET_MB_PER_SECOND} MB/s`, sc.mbPerSecond >= TARGET_MB_PER_SECOND, `${sc.mbPerSecond.toFixed(0)} MB/s`);
+const gs = report.gitScan;
+console.log(`history scan (scan --git): ${gs.commits} commits, ${gs.blobs} blobs, ${(gs.bytes / 1024 ** 2).toFixed(1)} MB in ${gs.seconds.toFixed(3)} s: ${gs.mbPerSecond.toFixed(0)} MB/s`);
+check(`history scan at least ${GIT_TARGET_MB_PER_SECOND} MB/s`, gs.mbPerSecond >= GIT_TARGET_MB_PER_SECOND, `${gs.mbPerSecond.toFixed(0)} MB/s`);
 if (report.pacedDeletes) {
   const d = report.pacedDeletes;
   console.log(`300 deletes at once under 100 per 60 s: ${d.seconds.toFixed(1)} s (two windows: 120 s), ${d.failed} failed`);
