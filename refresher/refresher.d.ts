@@ -115,6 +115,16 @@ export declare class TokenRefresher extends EventTarget {
   token(): Promise<string>;
 
   /**
+   * Reports that the map API refused the current token (a 401 seen outside {@link attach}, e.g. by
+   * your own `fetch`): fetches a token at once, with the request header `X-Token-Refused: 1`, which
+   * makes the package's `TokenBroker` ask the API whether the token it serves still works and
+   * renew it when not (its estimate of the API's clock may lag). Resolves to the token then held:
+   * the same one when the broker has no other yet (the refresher then asks again at the broker's
+   * next refresh point). Rejects as {@link token} does.
+   */
+  refused(): Promise<string | null>;
+
+  /**
    * For the `transformRequest` option of Mapbox GL JS and MapLibre GL JS maps (synchronous, already
    * bound): a URL of the map API's origin comes back with the current token as its `access_token`
    * (replacing any other); other URLs come back unchanged.
@@ -125,8 +135,8 @@ export declare class TokenRefresher extends EventTarget {
    * Keeps a live map supplied without a remount: sets the map's transformRequest where the map
    * offers `setTransformRequest` and has none (MapLibre; give Mapbox GL JS `transformRequest:
    * refresher.transformRequest` at construction), keeps `mapboxgl.accessToken` current when
-   * `options.mapboxgl` is given, refreshes at once when a map request to the map API fails with 401,
-   * and then requests the failed tiles again (through the map's own tile cache, as a tile not yet
+   * `options.mapboxgl` is given, refreshes at once when a map request to the map API fails with 401
+   * (as {@link refused} does), and then requests the failed tiles again (through the map's own tile cache, as a tile not yet
    * loaded; with `map.refreshTiles` where the map has no such cache) and a failed TileJSON.
    * @returns a function that detaches the refresher from the map
    */

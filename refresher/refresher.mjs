@@ -79,6 +79,8 @@ export class TokenRefresher extends EventTarget {
   #flight = null;
   /** Ends the wait of the refresh in flight (when another tab sends a token). */
   #settle;
+  /** The token that the map API refused (a 401), while it is still the current one. */
+  #refused = null;
   #closed = new AbortController();
   #min;
   #origin;
@@ -126,6 +128,19 @@ export class TokenRefresher extends EventTarget {
       const error = await this.#refresh();
       if (error || !this.#valid(0)) throw error || new Error('TokenRefresher: no token');
     }
+    return this.#token;
+  }
+
+  /**
+   * Reports that the map API refused the current token (a 401 seen outside `attach()`): fetches a
+   * token at once, telling the broker (`X-Token-Refused: 1`) to check the one it serves.
+   * @returns {Promise<string | null>} the token then held: the same one while the broker has no other
+   */
+  async refused() {
+    if (this.#closed.signal.aborted) throw new Error('TokenRefresher: closed');
+    this.#refused = this.#token;
+    const error = await this.#refresh();
+    if (error) throw error;
     return this.#token;
   }
 
@@ -197,7 +212,7 @@ export class TokenRefresher extends EventTarget {
       const sent = u?.searchParams.get('access_token');
       // Sent with an older token than the current one: only the request needs repeating.
       if (sent && sent != this.#token && this.#valid(0)) retry();
-      else this.#refresh();
+      else this.refused().catch(() => {});
     };
     if (map.setTransformRequest && !map.getTransformRequest?.()) map.setTransformRequest(this.transformRequest);
     if (mapboxgl && this.#token) mapboxgl.accessToken = this.#token;
@@ -261,7 +276,10 @@ export class TokenRefresher extends EventTarget {
    *   to replace it, before jitter) on this machine's clock
    */
   async #fetch(signal) {
-    const response = await this.#get({ cache: 'no-store', headers: { accept: 'application/json' }, signal });
+    const headers = { accept: 'application/json' };
+    // The map API refused the token we hold: the broker checks its own (its clock may lag the API's).
+    if (this.#refused && this.#refused == this.#token) headers['x-token-refused'] = '1';
+    const response = await this.#get({ cache: 'no-store', headers, signal });
     const now = Date.now();
     const header = (name) => response.headers.get(name);
     // Never the body's text in a message: a broker could have sent a token as plain text.

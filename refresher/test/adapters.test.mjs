@@ -231,3 +231,37 @@ test('attach: after a 401 the broker still has the same token: no loop of retrie
   assert.notEqual(refresher.current, token);
   assert.deepEqual(map.reloaded, [['s', 42, 'loading']]);
 });
+
+test('a 401 of the current token asks the broker with X-Token-Refused: 1 (it checks its own token); other fetches do not', async () => {
+  const { refresher, broker } = make();
+  const refusedHeader = (call) => new Headers(call.init.headers).get('x-token-refused');
+  const token = await refresher.token();
+  const map = fakeMap('maplibre');
+  refresher.attach(map);
+  // A 401 of a request sent with an older token: no broker request at all.
+  map.emit({ error: { status: 401, url: 'https://api.mapbox.com/v4/t/4/3/5.png?access_token=tk.older.sig' }, sourceId: 's', tile: TILE });
+  await flush();
+  assert.equal(broker.calls.length, 1);
+  map.emit({ error: { status: 401, url: `https://api.mapbox.com/v4/t/4/3/5.png?access_token=${token}` }, sourceId: 's', tile: TILE });
+  await flush();
+  assert.equal(broker.calls.length, 2);
+  assert.equal(refusedHeader(broker.calls[0]), null, 'not on the first token');
+  assert.equal(refusedHeader(broker.calls[1]), '1');
+  // The scheduled refresh of the new token is no report.
+  for (let s = 0; s < 310; s++) {
+    mock.timers.tick(1000);
+    await flush(4);
+  }
+  assert.equal(broker.calls.length, 3);
+  assert.equal(refusedHeader(broker.calls[2]), null);
+  // refused(), for 401s seen outside attach(): the same report, resolving to the new token.
+  const before = refresher.current;
+  const next = await refresher.refused();
+  assert.equal(broker.calls.length, 4);
+  assert.equal(refusedHeader(broker.calls[3]), '1');
+  assert.equal(next, refresher.current);
+  assert.notEqual(next, before);
+  refresher.close();
+  await assert.rejects(refresher.refused(), /closed/);
+  assert.equal(broker.calls.length, 4);
+});

@@ -28,10 +28,12 @@ export async function tour(): Promise<void> {
   const box = new mapboxgl.Map({ container: 'map', style: 'mapbox://styles/mapbox/streets-v12', transformRequest: refresher.transformRequest });
   const detachBox = refresher.attach(box, { mapboxgl });
   libre.setTransformRequest(refresher.transformRequest);
+  // A 401 seen by the app's own request: the broker is told to check its token.
+  const after: string | null = await refresher.refused();
 
   new TokenRefresher({ url: new URL('https://app.example/token'), locks: null, fetch: (input, init) => fetch(input, init) });
   detachLibre();
   detachBox();
   refresher.close();
-  void current, url;
+  void current, url, after;
 }
