@@ -4,7 +4,7 @@
 //   node bench/broker-server.mjs memory ORIGIN          the TokenBroker (node:http), its own memory
 //   node bench/broker-server.mjs redis ORIGIN REDIS_URL the TokenBroker sharing its token through Redis
 // The access token comes from BENCH_ACCESS_TOKEN. Prints one JSON line {"url"} once it listens.
-// Only the benchmark runs this: it warms nothing but what BENCH_WARM_FETCH asks for.
+// BENCH_WARM=1 adds a second broker at /warm (see below).
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -37,21 +37,23 @@ if (mode === 'floor') {
     await client.connect();
     store = redisStore(client);
   }
-  const broker = new TokenBroker({
+  const make = (scopes) => new TokenBroker({
     accessToken: process.env.BENCH_ACCESS_TOKEN,
     origin,
-    scopes: BENCH_SCOPES,
+    scopes,
     allowedOrigins: [BENCH_ORIGIN],
     ...(store ? { store } : {}),
   });
-  handler = broker.node;
+  const broker = make(BENCH_SCOPES);
+  // BENCH_WARM=1: a second broker (other scopes, so another token and store key) at /warm, whose
+  // first request warms everything a mint uses (fetch, the wasm's code, node:http), so that the
+  // first request of the main broker then times a mint in a warm process.
+  const warm = process.env.BENCH_WARM === '1' ? make(BENCH_SCOPES.slice(0, 1)) : null;
+  handler = warm ? (req, res) => (req.url === '/warm' ? warm : broker).node(req, res) : broker.node;
 } else {
   console.error('usage: node bench/broker-server.mjs floor | memory ORIGIN | redis ORIGIN REDIS_URL');
   process.exit(2);
 }
-// BENCH_WARM_FETCH=1: one request to the API origin first, so that the first mint is timed without
-// the cost of fetch's first use in a new process (Node loads its HTTP client then).
-if (process.env.BENCH_WARM_FETCH === '1' && origin) await (await fetch(new URL('/', origin))).arrayBuffer();
 const server = createServer(handler);
 server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ url: `http://127.0.0.1:${server.address().port}/` })));

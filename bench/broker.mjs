@@ -101,11 +101,11 @@ async function clientLoop(url, total = RUN_REQUESTS, ms = RUN_MS) {
  * Starts a broker-server.mjs process in `mode` and resolves once it listens: `{ url, stop }`,
  * `stop()` ending it by its process id and resolving once it exited.
  */
-function serve(emu, mode, redisUrl, { warmFetch = false } = {}) {
+function serve(emu, mode, redisUrl, { warm = false } = {}) {
   const args = mode === 'floor' ? ['floor'] : [mode, emu.url, ...(redisUrl ? [redisUrl] : [])];
   const child = spawn(process.execPath, [SERVER, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, BENCH_ACCESS_TOKEN: emu.adminToken, BENCH_WARM_FETCH: warmFetch ? '1' : '0' },
+    env: { ...process.env, BENCH_ACCESS_TOKEN: emu.adminToken, BENCH_WARM: warm ? '1' : '0' },
   });
   const exited = new Promise((resolve) => child.on('exit', resolve));
   const stop = async () => {
@@ -179,14 +179,15 @@ export async function benchBroker() {
     }]));
     for (const server of Object.values(servers)) await server.stop();
 
-    // A request that mints: the first one of a fresh broker (a fresh Redis key for the Redis one),
-    // its process's fetch warmed by one request (Node loads its HTTP client on first use); and
-    // once in a process where nothing is warm, as after a deploy.
+    // A request that mints: the first one of a broker, in a process where another broker has
+    // just minted (everything a mint uses is warm), with each store (a fresh Redis each time);
+    // and in a fresh process where nothing is warm, as after a deploy.
     const mint = { memory: [], redis: [], cold: [], direct: [], cached: [] };
-    const first = async (mode, options) => {
+    const first = async (mode, warm) => {
       if (mode === 'redis') await redisCommand(redis.port, 'FLUSHALL');
-      const server = await serve(emu, mode, mode === 'redis' ? redis.url : undefined, options);
+      const server = await serve(emu, mode, mode === 'redis' ? redis.url : undefined, { warm });
       try {
+        if (warm) await once(new URL('warm', server.url));
         return [await once(server.url), await once(server.url)];
       } finally {
         await server.stop();
@@ -194,11 +195,11 @@ export async function benchBroker() {
     };
     for (let i = 0; i < MINT_SAMPLES; i += 1) {
       process.stderr.write(`\rbroker mint latency: sample ${i + 1} of ${MINT_SAMPLES} `);
-      const [minted, cached] = await first('memory', { warmFetch: true });
+      const [minted, cached] = await first('memory', true);
       mint.memory.push(minted);
       mint.cached.push(cached);
-      mint.redis.push((await first('redis', { warmFetch: true }))[0]);
-      mint.cold.push((await first('memory'))[0]);
+      mint.redis.push((await first('redis', true))[0]);
+      mint.cold.push((await first('memory', false))[0]);
       mint.direct.push(await directMint(emu));
     }
     process.stderr.write('\n');
@@ -217,8 +218,8 @@ export function brokerLines({ throughput: t, mint: m }) {
     row('floor: bare handler, fixed JSON', t.floor),
     row('TokenBroker, in-memory store', t.memory),
     row('TokenBroker, redisStore', t.redis),
-    `a request that mints (a fresh broker's first request, median of ${MINT_SAMPLES}): in-memory ${m.memory.toFixed(1)} ms, redisStore ${m.redis.toFixed(1)} ms ` +
-      `(${m.cold.toFixed(1)} ms in a process where nothing is warm yet); a direct create of a temporary token ${m.direct.toFixed(1)} ms; ` +
+    `a request that mints (a broker's first request, medians of ${MINT_SAMPLES}), in a warm process: in-memory ${m.memory.toFixed(1)} ms, ` +
+      `redisStore ${m.redis.toFixed(1)} ms; in a fresh process ${m.cold.toFixed(1)} ms; a direct create of a temporary token ${m.direct.toFixed(1)} ms; ` +
       `the next request, from the cache, ${m.cached.toFixed(1)} ms (each on a new connection)`,
   ];
 }
