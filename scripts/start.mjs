@@ -43,6 +43,7 @@ try {
 
 console.log(`
 Mapbox token dashboard:  ${dashboard.url}
+Live map:                ${dashboard.url}map  (tiles through the dashboard's token broker)
 Tokens API emulator:     ${dashboard.emulatorUrl}  (state kept in ${relative(process.cwd(), DATA_FILE)})
 Admin token (account "${dashboard.username}", every scope; the page fills it in for you):
 ${dashboard.adminToken}
