@@ -33,9 +33,9 @@ async function validity(token) {
   return response.json();
 }
 
-/** GET `url` with `headers`; resolves to status, headers and the parsed JSON body (or the text). */
-async function get(url, headers = {}) {
-  const response = await fetch(url, { headers, signal: AbortSignal.timeout(20_000) });
+/** GET (or `method`) `url` with `headers`; resolves to status, headers and the parsed JSON body (or the text). */
+async function get(url, headers = {}, method = 'GET') {
+  const response = await fetch(url, { method, headers, signal: AbortSignal.timeout(20_000) });
   const text = await response.text();
   let body;
   try {
@@ -95,6 +95,26 @@ for (const runtime of RUNTIMES) {
         assert.equal(refused.headers.get('access-control-allow-origin'), null);
       }
       assert.equal(brokerMints().length, before, 'nothing minted for refused requests');
+    });
+
+    test('the broker: the CORS preflight answers 204, other methods 405, in this runtime\'s adapter', { skip: noBroker, timeout: 60_000 }, async () => {
+      const before = brokerMints().length;
+      const preflight = await fetch(`${app.url}/token`, {
+        method: 'OPTIONS',
+        headers: { origin: ALLOWED, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+      });
+      assert.equal(preflight.status, 204);
+      assert.equal(await preflight.text(), '');
+      assert.equal(preflight.headers.get('access-control-allow-origin'), ALLOWED);
+      assert.match(preflight.headers.get('access-control-allow-methods') ?? '', /GET/);
+      // Express routes only GET and OPTIONS to the broker (as the README shows); elsewhere it sees every method.
+      if (runtime !== 'express') {
+        const post = await get(`${app.url}/token`, { origin: ALLOWED }, 'POST');
+        assert.equal(post.status, 405, post.text);
+        assert.match(post.headers.get('allow') ?? '', /GET/);
+        assert.equal(typeof post.body.message, 'string');
+      }
+      assert.equal(brokerMints().length, before, 'nothing minted');
     });
 
     test('the broker: a GET from an allowed Origin gets a valid token, shared by a burst (one mint)', { skip: noBroker, timeout: 60_000 }, async () => {
