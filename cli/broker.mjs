@@ -45,18 +45,25 @@ async function redisStoreAt(url, UsageError) {
     throw usage(UsageError, "--redis needs the 'redis' package: npm install redis");
   }
   const { redisStore } = await import('mapbox-tokens/redis');
-  const client = createClient({ url, socket: { connectTimeout: 5000, reconnectStrategy: (retries) => Math.min(retries * 200, 5000) } });
-  // The broker goes on with its own memory while Redis is away; say so once per outage.
+  // A first connection that fails ends the command; after that, a lost connection is retried.
+  let connected = false;
+  const reconnectStrategy = (retries) => (connected ? Math.min(retries * 200, 5000) : new Error('no connection'));
+  const client = createClient({ url, socket: { connectTimeout: 5000, reconnectStrategy } });
+  // Once connected, the broker goes on with its own memory while Redis is away: said once per outage.
   let down = false;
+  let lastError;
   client.on('error', (e) => {
-    if (!down) note(`broker: Redis at ${safeUrl(url)} fails (${clean(e?.message ?? e)}); serving from this process's memory meanwhile`);
+    lastError = e;
+    if (!connected || down) return;
+    note(`broker: Redis at ${safeUrl(url)} fails (${clean(e?.message ?? e)}); serving from this process's memory meanwhile`);
     down = true;
   });
   client.on('ready', () => { down = false; });
   try {
     await client.connect();
+    connected = true;
   } catch (e) {
-    throw usage(UsageError, `cannot reach Redis at ${safeUrl(url)} (${clean(e?.message ?? e)}).`);
+    throw usage(UsageError, `cannot reach Redis at ${safeUrl(url)} (${clean(lastError?.message ?? e?.message ?? e)}).`);
   }
   return { store: redisStore(client), close: () => (typeof client.close === 'function' ? client.close() : client.quit()).catch(() => {}) };
 }

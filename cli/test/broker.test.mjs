@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { ROOT, cleanEnv } from '../../test/support.mjs';
 import { REDIS_SERVER, startRedis } from '../../test/redis.mjs';
-import { fileEmulator, leaks, runCli } from './helpers.mjs';
+import { closedPort, fileEmulator, leaks, runCli } from './helpers.mjs';
 
 const emu = await fileEmulator();
 const BIN = join(ROOT, 'pkg', 'cli', 'mapbox-tokens.mjs');
@@ -135,7 +135,7 @@ test('broker --json prints one JSON document describing it', { timeout: 30_000 }
   assert.equal(await broker.stop(), 0);
 });
 
-test('two brokers sharing one redis-server (--redis) make one mint', { skip: REDIS_SERVER ? false : 'redis-server is not installed (scripts/setup.sh installs it)', timeout: 60_000 }, async (t) => {
+test('two brokers sharing one redis-server (--redis) make one mint, and go on serving when Redis goes away', { skip: REDIS_SERVER ? false : 'redis-server is not installed (scripts/setup.sh installs it)', timeout: 60_000 }, async (t) => {
   const redis = await startRedis();
   t.after(() => redis.stop());
   const args = ['--scopes', SCOPES, '--allow-origin', ALLOWED, '--redis', redis.url];
@@ -147,7 +147,16 @@ test('two brokers sharing one redis-server (--redis) make one mint', { skip: RED
   assert.deepEqual(answers.map((a) => a.status), Array(20).fill(200));
   assert.equal(new Set(answers.map((a) => a.body.token)).size, 1);
   assert.equal(tkMints().length, 1, 'one mint for both brokers');
+
+  // Redis goes away: the brokers keep serving the token they hold, and say so once on stderr.
+  await redis.stop();
+  const after = await Promise.all(Array.from({ length: 6 }, (_, i) => get(brokers[i % 2].url, { origin: ALLOWED })));
+  assert.deepEqual(after.map((a) => a.status), Array(6).fill(200));
+  assert.deepEqual(new Set(after.map((a) => a.body.token)), new Set([answers[0].body.token]));
   for (const b of brokers) assert.equal(await b.stop(), 0);
+  for (const b of brokers) {
+    assert.equal(b.run.stderr.match(/Redis at redis:\/\/127\.0\.0\.1:\d+ fails .*serving from this process's memory meanwhile\n/g)?.length, 1, b.run.stderr);
+  }
 });
 
 test('bad options exit 2 before the broker listens, naming what is wrong', { timeout: 60_000 }, async () => {
@@ -157,6 +166,8 @@ test('bad options exit 2 before the broker listens, naming what is wrong', { tim
     [['--scopes', 'styles:read,tokens:write', '--allow-origin', ALLOWED], /tokens:write/],
     [['--scopes', SCOPES, '--allow-origin', ALLOWED, '--expires', '30'], /expires/],
     [['--scopes', SCOPES, '--allow-origin', ALLOWED, '--port', '70000'], /--port/],
+    [['--scopes', SCOPES, '--allow-origin', ALLOWED, '--redis', `redis://127.0.0.1:${await closedPort()}`], /cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+/],
+    [['--scopes', SCOPES, '--allow-origin', ALLOWED, '--redis', `redis://user:hunter2@127.0.0.1:${await closedPort()}`], /redis:\/\/user:\*\*\*@127\.0\.0\.1/],
   ];
   for (const [args, pattern] of cases) {
     const run = await runCli(['--origin', emu.url, 'broker', '--port', '0', ...args], { env: { MAPBOX_ACCESS_TOKEN: emu.adminToken } });
@@ -165,6 +176,7 @@ test('bad options exit 2 before the broker listens, naming what is wrong', { tim
     assert.equal(run.stdout, '');
     assert.match(run.stderr, /^mapbox-tokens: [^\n]+\n$/);
     assert.match(run.stderr, pattern);
+    assert.ok(!run.stderr.includes('hunter2'), 'a Redis password is never printed');
   }
   const noToken = await runCli(['broker', '--scopes', SCOPES, '--allow-origin', ALLOWED]);
   assert.equal(noToken.code, 2);
