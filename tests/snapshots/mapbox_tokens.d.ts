@@ -2,13 +2,13 @@
 /* eslint-disable */
 /** Options of `new Tokens(options)`. */
 export interface TokensOptions {
-    /** The access token that authorises requests. In Node, `MAPBOX_ACCESS_TOKEN` or `MapboxAccessToken` from the environment when left out. */
+    /** The access token that authorises requests. In Node, `MAPBOX_ACCESS_TOKEN` or `MapboxAccessToken` from the environment when left out (not when given as `undefined`, which is refused). Read as property access reads it: a getter on a class works. */
     accessToken?: string;
     /** The account to work on; by default the one named inside the access token. */
     username?: string;
     /** The API origin, default `https://api.mapbox.com`. Plain `http` is accepted only for loopback hosts. */
     origin?: string;
-    /** Milliseconds a call may take, retries included (default 30000). */
+    /** Milliseconds a call may take, every request of it and their retries included (default 30000); waiting for the rate limit does not count. */
     timeout?: number;
     /** How often a request is repeated after a 429 (any method; the API did not process it), or a GET or DELETE after a 5xx or network error (0 to 10, default 2). POST and PATCH are never repeated after those. */
     retries?: number;
@@ -35,7 +35,12 @@ export interface RateLimitStatus {
 
 /** Limits every method accepts. */
 export interface CallOptions {
-    /** Milliseconds this call may take; overrides the client's `timeout`. Rejects with kind `Timeout`. */
+    /**
+     * Milliseconds this call may take, every request it makes included (`createTempToken` may make
+     * three, `rotate` many); overrides the client's `timeout`. Waiting for the rate limit does not
+     * count. For `listAllTokens`, each page's. Rejects with kind `Timeout`, even when `fetch`
+     * ignores its signal.
+     */
     timeout?: number;
     /** Cancels the call when it aborts. Rejects with kind `Aborted`. */
     signal?: AbortSignal;
@@ -69,7 +74,7 @@ export interface ListTokensOptions extends ListAllTokensOptions {
 export interface CreateTempTokenOptions extends AccountOptions {
     /** The scopes, each held by the access token. Not empty. */
     scopes: readonly string[];
-    /** Seconds from now (greater than 0, at most 3600; default 3600), or a `Date` / ISO 8601 string at most one hour ahead. */
+    /** Seconds from now (greater than 0, at most 3600; default 3600), counted on the API's clock; or a `Date` / ISO 8601 string at most one hour ahead by this machine's clock, sent as given (the API refuses it with a 422 if its own clock disagrees). */
     expires?: number | Date | string;
 }
 
@@ -282,11 +287,114 @@ export interface MapboxError extends Error {
     url?: string;
     /** The `X-Rate-Limit-*` headers of the failed response, where sent (`reset` is in Unix seconds). */
     rateLimit?: { limit?: number; interval?: number; reset?: number };
-    /** Only from `rotate`, when the old token could not be deleted: the new token (with its token string), which exists. */
+    /**
+     * Only from `rotate`: the new token, which exists. When the old token could not be deleted, it
+     * is the create's answer (with its token string). When the create got no clear answer (network
+     * error, timeout, 5xx) and the listing shows the token it made, it is the listed token: with its
+     * string for a public token, without it for a secret one (delete that one and rotate again).
+     */
     created?: Token;
 }
 
+/**
+ * A store shared by several `TokenBroker` instances (processes, servers), so that they make one
+ * token per renewal between them: `redisStore(client)` from `mapbox-tokens/redis` is one. Keys
+ * are derived from the account, the scopes and the life; values are JSON holding a temporary
+ * token (never the secret token). A store that throws, rejects or takes more than 2 s is treated
+ * as one that has nothing: the broker goes on alone.
+ */
+export interface TokenStore {
+    /** The value under `key`, or `null`. */
+    get(key: string): Promise<string | null> | string | null;
+    /** Sets `key` only if it is absent, expiring after `ttlMs`; whether it was set (the broker's mint lock). */
+    setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> | boolean;
+    /** Sets `key`, expiring after `ttlMs`. */
+    set(key: string, value: string, ttlMs: number): Promise<unknown> | unknown;
+    /** Removes `key`. */
+    delete(key: string): Promise<unknown> | unknown;
+}
 
+/** Options of `new TokenBroker(options)`. */
+export interface TokenBrokerOptions {
+    /** A secret token with `tokens:write` and every scope handed out; in Node, `MAPBOX_ACCESS_TOKEN` when left out. It never leaves the server. */
+    accessToken?: string;
+    /** The account; by default the one named inside the access token. */
+    username?: string;
+    /** The API origin, default `https://api.mapbox.com`. */
+    origin?: string;
+    /** Milliseconds one mint may take (default 30000). */
+    timeout?: number;
+    /** As for `Tokens`. */
+    retries?: number;
+    /** As for `Tokens`: mints are paced under the API's rate limit. */
+    rateLimit?: { limit: number; interval: number } | false;
+    /** The scopes of the tokens handed out: public scopes only (a secret scope is refused). */
+    scopes: readonly string[];
+    /** Each token's life in seconds, 60 to 3600 (default 3600), on the API's clock. It is renewed when a quarter of it is left. */
+    expires?: number;
+    /** The origins of the pages that may ask, such as `['https://app.example']`. Required unless `allowAnyOrigin` is `true`. */
+    allowedOrigins?: readonly string[];
+    /** Any page may ask (and requests with no `Origin`). */
+    allowAnyOrigin?: boolean;
+    /** Your session check: only `true` lets a request have a token. `request` is a `Request` for `broker.fetch`, an `IncomingMessage` for `broker.node`. */
+    authorize?: (request: any) => boolean | Promise<boolean>;
+    /** A store shared by instances; by default each broker keeps its token in its own memory. */
+    store?: TokenStore;
+}
+
+
+
+/**
+ * Hands browsers short-lived tokens (`tk.…`) from a server: one fetch-standard handler.
+ *
+ * ```js
+ * const broker = new TokenBroker({
+ *   accessToken,                            // a secret token with tokens:write (else MAPBOX_ACCESS_TOKEN in Node)
+ *   scopes: ['styles:read', 'styles:tiles', 'fonts:read'],   // public scopes only
+ *   allowedOrigins: ['https://app.example'],
+ * });
+ * Deno.serve(broker.fetch);                 // Bun.serve({ fetch: broker.fetch }), export default { fetch: broker.fetch }
+ * http.createServer(broker.node);           // node:http; app.get('/mapbox-token', broker.node) in Express
+ * ```
+ *
+ * Every page gets the same token until a quarter of its life is left; then one new token is made
+ * (one at a time, however many requests arrive), and the old one is served meanwhile. With a
+ * shared `store`, several instances make one token per renewal between them.
+ */
+export class TokenBroker {
+    free(): void;
+    /**
+     * Creates a broker.
+     *
+     * - `accessToken`, `username`, `origin`, `timeout`, `retries`, `rateLimit`: as for `Tokens`.
+     *   The access token needs `tokens:write` and every scope handed out; it never leaves the server.
+     * - `scopes`: the tokens' scopes, public ones only (required).
+     * - `expires`: each token's life in seconds, 60 to 3600 (default 3600), on the API's clock.
+     * - `allowedOrigins`: the origins of the pages that may ask (required unless `allowAnyOrigin: true`).
+     *   A request from another origin, or with no `Origin` that is not same-origin, gets 403.
+     * - `authorize`: `(request) => boolean | Promise<boolean>`, your session check; `request` is
+     *   the `Request` (for `fetch`) or the `IncomingMessage` (for `node`). Only `true` lets it through.
+     * - `store`: a store shared by instances, such as `redisStore(client)` from `mapbox-tokens/redis`;
+     *   by default each broker keeps its token in its own memory.
+     *
+     * @throws {MapboxError} with kind `InvalidInput` when an option is invalid (a secret scope, say).
+     */
+    constructor(options: TokenBrokerOptions);
+    /**
+     * A token to hand out now: `{ token, expires }` (`expires` as ISO 8601 text). Rejects with
+     * the mint's `MapboxError` when no usable token can be had.
+     */
+    token(): Promise<{ token: string; expires: string }>;
+    /**
+     * The fetch-standard handler, bound to this broker: `(request: Request) => Promise<Response>`.
+     */
+    readonly fetch: (request: Request) => Promise<Response>;
+    /**
+     * The `node:http` handler, bound to this broker: `(req, res) => void`, also an Express or
+     * Connect route handler.
+     */
+    readonly node: (req: any, res: any) => void;
+}
 
 /**
  * The async iterator returned by `listAllTokens`: yields tokens, fetching pages as needed.

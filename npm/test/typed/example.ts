@@ -1,6 +1,6 @@
 // A typed tour of the public API: `tsc --noEmit` must accept it (npm/test/types.test.mjs).
 import {
-  Tokens, parseToken, tokenUsageFor, isMapboxError, PUBLIC_SCOPES,
+  Tokens, TokenBroker, parseToken, tokenUsageFor, isMapboxError, PUBLIC_SCOPES, type TokenStore,
   type Token, type TokensResponse, type MapboxError, type TokenValidation, type Scope, type TemporaryToken,
 } from 'mapbox-tokens';
 
@@ -35,4 +35,26 @@ export async function tour(accessToken: string): Promise<string[]> {
   }
   return [String(user), String(list.length + again.length), String(next), valid.code, String(scopes.length), String(gone), usage,
     String(expires), PUBLIC_SCOPES[0]];
+}
+
+/** A token broker on node:http and as a fetch handler, with a store of one's own. */
+export async function serveTokens(accessToken: string): Promise<string> {
+  const store: TokenStore = {
+    get: async () => null,
+    setIfAbsent: async () => true,
+    set: async () => undefined,
+    delete: async () => undefined,
+  };
+  const broker = new TokenBroker({
+    accessToken,
+    scopes: ['styles:read', 'styles:tiles'],
+    expires: 600,
+    allowedOrigins: ['https://app.example'],
+    authorize: async (request: Request) => request.headers.has('cookie'),
+    store,
+  });
+  const handler: (request: Request) => Promise<Response> = broker.fetch;
+  const answer = await handler(new Request('https://broker.example/mapbox-token'));
+  const { token, expires }: { token: string; expires: string } = await broker.token();
+  return `${answer.status} ${token} ${expires} ${typeof broker.node}`;
 }
