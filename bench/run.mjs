@@ -15,6 +15,8 @@ import { cpus, totalmem } from 'node:os';
 import { ROOT, launchChromium, serveStatic, tempDir } from '../test/support.mjs';
 import { benchScan, TARGET_MB_PER_SECOND } from './scan.mjs';
 import { benchGitScan, GIT_TARGET_MB_PER_SECOND } from './git-scan.mjs';
+import { benchBroker, brokerLines } from './broker.mjs';
+import { firstPaint } from './first-paint.mjs';
 import { sizeBreakdown } from './size.mjs';
 import { ROUNDS, PER_ROUND, QUICK, median, startServer, startFixedServer, perCall } from './measure.mjs';
 
@@ -113,6 +115,7 @@ function sizes() {
     web: gz('web/mapbox_tokens_bg.wasm', 'web/mapbox_tokens.js'),
     node: gz('node/mapbox_tokens_bg.wasm', 'node/mapbox_tokens.cjs'),
     wasmOnly: gz('web/mapbox_tokens_bg.wasm'),
+    refresher: gz('refresher/refresher.mjs'),
   };
   // What an app bundled with a minifier ships (as the SDK's figure is measured).
   const minified = execFileSync(join(ROOT, 'node_modules', '.bin', 'esbuild'),
@@ -193,6 +196,8 @@ const report = { machine: `${cpus().length} × ${cpus()[0].model}, ${(totalmem()
 // First, while this process is small: its peak memory is then the scan's.
 report.scan = await benchScan();
 report.gitScan = await benchGitScan();
+report.broker = await benchBroker();
+report.firstPaint = await firstPaint();
 const fixed = await startFixedServer();
 try {
   report.nodeFixedServer = await perCall({ ...NODE_CONTENDERS, oursUnpaced: contenders.oursUnpaced }, fixed, ['checkValidity', 'listTokens', 'listAll', 'create']);
@@ -249,6 +254,11 @@ check('cold start: ours at most 25 ms over the same script with raw fetch', cold
 const s = report.size;
 console.log(`size, gzip -9 (wasm + glue): web ${kb(s.web)}, bundler ${kb(s.bundler)} (${kb(s.bundlerMinified)} with the glue minified), node ${kb(s.node)}; wasm alone ${kb(s.wasmOnly)} (${kb(s.webWasm)} uncompressed); @mapbox/mapbox-sdk tokens, minified: browser ${kb(s.sdk_browser)}, node ${kb(s.sdk_node)}`);
 check('web download (wasm + glue) at most 60 KB gzip', s.web <= 60 * 1024, kb(s.web));
+console.log(`refresher (mapbox-tokens/refresher, minified, no wasm), gzip -9: ${s.refresher} bytes`);
+check('refresher at most 3 KB gzip', s.refresher <= 3072, `${s.refresher} B`);
+const fp = report.firstPaint;
+console.log(`dashboard first table paint (make start, ${fp.loads} cold loads, navigation start to the first token row): median ${fp.inDom.toFixed(0)} ms in the document, ${fp.paint.toFixed(0)} ms painted`);
+check('dashboard: first token row in the document within 250 ms (median)', fp.inDom <= 250, `${fp.inDom.toFixed(0)} ms`);
 const b = report.sizeBreakdown;
 if (b) {
   console.log('what the wasm is made of (before compression; names kept for this count only):');
@@ -261,6 +271,7 @@ if (b) {
 const sc = report.scan;
 console.log(`leak scan: ${sc.files} files, ${(sc.bytes / 1024 ** 2).toFixed(1)} MB, ${sc.findings} tokens in ${sc.seconds.toFixed(3)} s: ${sc.mbPerSecond.toFixed(0)} MB/s, peak RSS ${sc.peakRssMb.toFixed(0)} MB`);
 check(`leak scan at least ${TARGET_MB_PER_SECOND} MB/s`, sc.mbPerSecond >= TARGET_MB_PER_SECOND, `${sc.mbPerSecond.toFixed(0)} MB/s`);
+console.log(`\n${brokerLines(report.broker).join('\n')}`);
 const gs = report.gitScan;
 console.log(`history scan (scan --git): ${gs.commits} commits, ${gs.blobs} blobs, ${(gs.bytes / 1024 ** 2).toFixed(1)} MB in ${gs.seconds.toFixed(3)} s: ${gs.mbPerSecond.toFixed(0)} MB/s`);
 check(`history scan at least ${GIT_TARGET_MB_PER_SECOND} MB/s`, gs.mbPerSecond >= GIT_TARGET_MB_PER_SECOND, `${gs.mbPerSecond.toFixed(0)} MB/s`);

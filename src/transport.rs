@@ -366,20 +366,30 @@ impl Drop for Wake<'_> {
 /// Resolves when the monotonic clock reaches `until`, or as soon as one of `signals` aborts. Long
 /// waits are slept in steps that a timer can hold, and the time is checked on every waking.
 pub async fn sleep_until(until: f64, signals: &[&AbortSignal]) {
+    sleep_steps(until, signals, false).await;
+}
+
+/// [`sleep_until`] for work that may be given up: its timer does not keep a Node process alive
+/// (`unref`), so a script that is done exits rather than wait for it.
+pub async fn idle_until(until: f64) {
+    sleep_steps(until, &[], true).await;
+}
+
+async fn sleep_steps(until: f64, signals: &[&AbortSignal], idle: bool) {
     loop {
         let left = until - monotonic_ms();
         if left <= 0.0 || signals.iter().any(|s| s.aborted()) {
             return;
         }
-        if !sleep_once(left.min(MAX_TIMER_MS), signals).await {
+        if !sleep_once(left.min(MAX_TIMER_MS), signals, idle).await {
             return;
         }
     }
 }
 
 /// One timer of `ms` (at most [`MAX_TIMER_MS`]), cut short when one of `signals` aborts; `false`
-/// when no timer could be set.
-async fn sleep_once(ms: f64, signals: &[&AbortSignal]) -> bool {
+/// when no timer could be set. An `idle` timer is `unref`'d where timers have that (Node, Deno, Bun).
+async fn sleep_once(ms: f64, signals: &[&AbortSignal], idle: bool) -> bool {
     let mut resolve = None;
     let woken = Promise::new(&mut |done, _| resolve = Some(done));
     let Some(resolve) = resolve else {
@@ -389,6 +399,12 @@ async fn sleep_once(ms: f64, signals: &[&AbortSignal]) -> bool {
     let Ok(timer) = set_timeout(&resolve, ms.max(0.0).ceil()) else {
         return false;
     };
+    if idle {
+        let unref = Reflect::get(&timer, &"unref".into()).ok();
+        if let Some(unref) = unref.and_then(|f| f.dyn_into::<Function>().ok()) {
+            let _ = unref.call0(&timer);
+        }
+    }
     let signals = signals
         .iter()
         .copied()

@@ -108,6 +108,10 @@ struct Broker {
     last_error: RefCell<Option<Error>>,
     /// When a page's report of a refused token was last checked (monotonic clock).
     verified_at: Cell<f64>,
+    /// Whether a token was handed out since the latest renewal, and whether a renewal is
+    /// scheduled at the held token's renewal point.
+    in_use: Cell<bool>,
+    scheduled: Cell<bool>,
 }
 
 impl Broker {
@@ -120,6 +124,7 @@ impl Broker {
     /// still usable; else the new one, once made. `Err` with the milliseconds to wait when there
     /// is none.
     async fn current(self: &Rc<Self>) -> Result<Held, f64> {
+        self.in_use.set(true);
         let now = self.now();
         let held = self.held.borrow().clone();
         if let Some(held) = held {
@@ -152,6 +157,7 @@ impl Broker {
         let renewing = future_to_promise(async move {
             broker.renew_now().await;
             broker.renewing.borrow_mut().take();
+            broker.schedule();
             Ok(JsValue::UNDEFINED)
         });
         // The future first runs in a later microtask: it is in place before then.
@@ -165,6 +171,29 @@ impl Broker {
         if held.outlasts(current.as_ref()) {
             *current = Some(held);
         }
+    }
+
+    /// Renews the token at its renewal point, if it is still in use then, so that pages that
+    /// come back when their answer's `max-age` runs out find the new one ready: one request per
+    /// renewal. The timer does not keep a Node process alive; where timers do not outlive a
+    /// request (serverless), the next request renews instead.
+    fn schedule(self: &Rc<Self>) {
+        let Some(at) = self.held.borrow().as_ref().map(Held::renew_at) else {
+            return;
+        };
+        if self.scheduled.replace(true) {
+            return;
+        }
+        let broker = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            // On the API's clock `at`; slept on the monotonic one.
+            let wait = at - broker.now();
+            transport::idle_until(transport::monotonic_ms() + wait.max(0.0)).await;
+            broker.scheduled.set(false);
+            if broker.in_use.replace(false) {
+                let _ = JsFuture::from(broker.renew()).await;
+            }
+        });
     }
 
     /// A fresh token from the store, if another instance has put one there.
@@ -453,6 +482,8 @@ impl TokenBroker {
             retry_at: Cell::new(0.0),
             last_error: RefCell::new(None),
             verified_at: Cell::new(f64::NEG_INFINITY),
+            in_use: Cell::new(false),
+            scheduled: Cell::new(false),
         });
         let for_fetch = broker.clone();
         let fetch = Closure::<dyn Fn(JsValue) -> Promise>::new(move |request: JsValue| {
