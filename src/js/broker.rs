@@ -108,10 +108,10 @@ struct Broker {
     last_error: RefCell<Option<Error>>,
     /// When a page's report of a refused token was last checked (monotonic clock).
     verified_at: Cell<f64>,
-    /// Whether a token was handed out since the latest renewal, and whether a renewal is
-    /// scheduled at the held token's renewal point.
+    /// Whether a token was handed out since the latest renewal, and the token whose renewal
+    /// point a timer waits for.
     in_use: Cell<bool>,
-    scheduled: Cell<bool>,
+    scheduled: RefCell<Option<String>>,
 }
 
 impl Broker {
@@ -178,19 +178,29 @@ impl Broker {
     /// renewal. The timer does not keep a Node process alive; where timers do not outlive a
     /// request (serverless), the next request renews instead.
     fn schedule(self: &Rc<Self>) {
-        let Some(at) = self.held.borrow().as_ref().map(Held::renew_at) else {
+        let Some(held) = self.held.borrow().clone() else {
             return;
         };
-        if self.scheduled.replace(true) {
+        if self.scheduled.borrow().as_ref() == Some(&held.token) {
             return;
         }
+        *self.scheduled.borrow_mut() = Some(held.token.clone());
         let broker = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            // On the API's clock `at`; slept on the monotonic one.
-            let wait = at - broker.now();
+            // `renew_at` is on the API's clock; the wait is slept on the monotonic one.
+            let wait = held.renew_at() - broker.now();
             transport::idle_until(transport::monotonic_ms() + wait.max(0.0)).await;
-            broker.scheduled.set(false);
-            if broker.in_use.replace(false) {
+            // Only for the token still held, if still in use and due (another renewal may have
+            // come first).
+            let current = broker.held.borrow().clone();
+            if current.as_ref().map(|h| &h.token) != Some(&held.token) {
+                return;
+            }
+            broker.scheduled.borrow_mut().take();
+            if held.fresh(broker.now()) {
+                // Woken early (the API's clock, as learnt since, is behind): wait again.
+                broker.schedule();
+            } else if broker.in_use.replace(false) {
                 let _ = JsFuture::from(broker.renew()).await;
             }
         });
@@ -483,7 +493,7 @@ impl TokenBroker {
             last_error: RefCell::new(None),
             verified_at: Cell::new(f64::NEG_INFINITY),
             in_use: Cell::new(false),
-            scheduled: Cell::new(false),
+            scheduled: RefCell::new(None),
         });
         let for_fetch = broker.clone();
         let fetch = Closure::<dyn Fn(JsValue) -> Promise>::new(move |request: JsValue| {
