@@ -320,27 +320,28 @@ impl Drop for Deadline {
     }
 }
 
-/// Wakes every sleeper that listens to it at once: each ring aborts the signal sleepers took, and
-/// later sleepers take a fresh one. (Pacing rings it when places are given back or re-planned, so
-/// that the calls behind move up instead of waking at their old time.)
+/// Wakes every sleeper that waits on it at once. (Pacing rings it when places are given back or
+/// re-planned, so that the calls behind move up instead of waking at their old time.) The sleepers'
+/// wake-up functions are kept here rather than as listeners on one shared signal: hundreds of calls
+/// held at once would make Node warn of a listener leak.
 #[derive(Default)]
-pub struct Bell(RefCell<Option<AbortController>>);
+pub struct Bell(RefCell<Vec<Function>>);
 
 impl Bell {
-    /// The signal that the next ring aborts.
-    pub fn signal(&self) -> Option<AbortSignal> {
-        let mut current = self.0.borrow_mut();
-        if current.is_none() {
-            *current = AbortController::new().ok();
+    /// Wakes the sleepers waiting now.
+    pub fn ring(&self) {
+        let sleepers = std::mem::take(&mut *self.0.borrow_mut());
+        for wake in sleepers {
+            let _ = wake.call1(&JsValue::UNDEFINED, &JsValue::TRUE);
         }
-        current.as_ref().map(AbortController::signal)
     }
 
-    /// Wakes the sleepers listening now.
-    pub fn ring(&self) {
-        if let Some(controller) = self.0.borrow_mut().take() {
-            controller.abort();
-        }
+    fn add(&self, wake: &Function) {
+        self.0.borrow_mut().push(wake.clone());
+    }
+
+    fn remove(&self, wake: &Function) {
+        self.0.borrow_mut().retain(|w| w != wake);
     }
 }
 
@@ -349,6 +350,7 @@ struct Wake<'a> {
     resolve: Function,
     timer: JsValue,
     signals: Vec<&'a AbortSignal>,
+    bell: Option<&'a Bell>,
 }
 
 impl Drop for Wake<'_> {
@@ -356,6 +358,9 @@ impl Drop for Wake<'_> {
         clear_timeout(&self.timer);
         for signal in &self.signals {
             let _ = signal.remove_event_listener_with_callback("abort", &self.resolve);
+        }
+        if let Some(bell) = self.bell {
+            bell.remove(&self.resolve);
         }
         // A sleep cut short (its race won by the other side) still settles its promise: a
         // `JsFuture` whose promise never settles keeps its callbacks, and their memory, for good.
@@ -366,38 +371,67 @@ impl Drop for Wake<'_> {
 /// Resolves when the monotonic clock reaches `until`, or as soon as one of `signals` aborts. Long
 /// waits are slept in steps that a timer can hold, and the time is checked on every waking.
 pub async fn sleep_until(until: f64, signals: &[&AbortSignal]) {
-    sleep_steps(until, signals, false).await;
+    sleep_steps(until, signals, None, false).await;
+}
+
+/// [`sleep_until`], also cut short when `bell` rings.
+pub async fn sleep_until_rung(until: f64, signal: Option<&AbortSignal>, bell: &Bell) {
+    let signals: Vec<&AbortSignal> = signal.into_iter().collect();
+    sleep_steps(until, &signals, Some(bell), false).await;
 }
 
 /// [`sleep_until`] for work that may be given up: its timer does not keep a Node process alive
 /// (`unref`), so a script that is done exits rather than wait for it.
 pub async fn idle_until(until: f64) {
-    sleep_steps(until, &[], true).await;
+    sleep_steps(until, &[], None, true).await;
 }
 
-async fn sleep_steps(until: f64, signals: &[&AbortSignal], idle: bool) {
+/// `true` when the bell woke it.
+async fn sleep_steps(
+    until: f64,
+    signals: &[&AbortSignal],
+    bell: Option<&Bell>,
+    idle: bool,
+) -> bool {
     loop {
         let left = until - monotonic_ms();
         if left <= 0.0 || signals.iter().any(|s| s.aborted()) {
-            return;
+            return false;
         }
-        if !sleep_once(left.min(MAX_TIMER_MS), signals, idle).await {
-            return;
+        match sleep_once(left.min(MAX_TIMER_MS), signals, bell, idle).await {
+            Slept::Timer => {}
+            Slept::Rung => return true,
+            Slept::NoTimer => return false,
         }
     }
 }
 
-/// One timer of `ms` (at most [`MAX_TIMER_MS`]), cut short when one of `signals` aborts; `false`
-/// when no timer could be set. An `idle` timer is `unref`'d where timers have that (Node, Deno, Bun).
-async fn sleep_once(ms: f64, signals: &[&AbortSignal], idle: bool) -> bool {
+/// How one timer's sleep ended.
+enum Slept {
+    /// The timer fired, or a signal aborted.
+    Timer,
+    /// The bell rang.
+    Rung,
+    /// No timer could be set.
+    NoTimer,
+}
+
+/// One timer of `ms` (at most [`MAX_TIMER_MS`]), cut short when one of `signals` aborts or `bell`
+/// rings. An `idle` timer is `unref`'d where timers have that (Node, Deno, Bun).
+async fn sleep_once<'a>(
+    ms: f64,
+    signals: &[&'a AbortSignal],
+    bell: Option<&'a Bell>,
+    idle: bool,
+) -> Slept {
     let mut resolve = None;
     let woken = Promise::new(&mut |done, _| resolve = Some(done));
     let Some(resolve) = resolve else {
-        return false;
+        return Slept::NoTimer;
     };
     // Timers take whole milliseconds (Node throws on a fraction).
     let Ok(timer) = set_timeout(&resolve, ms.max(0.0).ceil()) else {
-        return false;
+        return Slept::NoTimer;
     };
     if idle {
         let unref = Reflect::get(&timer, &"unref".into()).ok();
@@ -413,11 +447,18 @@ async fn sleep_once(ms: f64, signals: &[&AbortSignal], idle: bool) -> bool {
                 .is_ok()
         })
         .collect();
+    if let Some(bell) = bell {
+        bell.add(&resolve);
+    }
     let _wake = Wake {
         resolve,
         timer,
         signals,
+        bell,
     };
-    let _ = JsFuture::from(woken).await;
-    true
+    // The bell resolves with `true`; the timer with nothing, a signal with its event.
+    match JsFuture::from(woken).await {
+        Ok(value) if value == JsValue::TRUE => Slept::Rung,
+        _ => Slept::Timer,
+    }
 }

@@ -333,3 +333,20 @@ test('a token passed to checkValidity, a standard-base64 token, and an unknown k
   leaks.assertClean([checked, standard, key]);
   leaks = leakRecorder();
 });
+
+test('hundreds of calls held by pacing make Node warn of no listener leak', async (t) => {
+  const warnings = [];
+  const onWarning = (w) => warnings.push(`${w.name}: ${w.message}`);
+  process.on('warning', onWarning);
+  t.after(() => process.off('warning', onWarning));
+  const tokens = client({ rateLimit: { limit: 1, interval: 60 } });
+  await tokens.checkValidity();
+  const stops = Array.from({ length: 200 }, () => new AbortController());
+  const held = stops.map((stop) => tokens.checkValidity({ signal: stop.signal }).catch((e) => e.kind));
+  await sleep(100);
+  assert.equal(tokens.rateLimit.held, 200);
+  for (const stop of stops) stop.abort(); // each gives its place back and wakes the others
+  assert.deepEqual(new Set(await Promise.all(held)), new Set(['Aborted']));
+  await sleep(50);
+  assert.deepEqual(warnings.filter((w) => /MaxListeners/.test(w)), []);
+});

@@ -352,9 +352,7 @@ impl Client {
             if slot.at <= now {
                 return Ok(Some(place));
             }
-            let bell = self.bell.signal();
-            let signals: Vec<&AbortSignal> = user.into_iter().chain(bell.as_ref()).collect();
-            transport::sleep_until(slot.at, &signals).await;
+            transport::sleep_until_rung(slot.at, user, &self.bell).await;
             deadline.extend(transport::monotonic_ms() - now);
             if user.is_some_and(AbortSignal::aborted) {
                 // `place` is given back as it is dropped.
