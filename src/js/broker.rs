@@ -25,6 +25,8 @@ use crate::transport::{self, Deadline};
 
 /// How long one call to the shared store may take before the broker goes on without it.
 const STORE_TIMEOUT_MS: f64 = 2_000.0;
+/// How long the request that starts a renewal waits for it before it is served the token held.
+const BRIEF_WAIT_MS: f64 = 1_500.0;
 /// How often an instance that found another one minting looks for its token.
 const POLL_MS: f64 = 100.0;
 
@@ -132,8 +134,16 @@ impl Broker {
                 return Ok(held);
             }
             if held.usable(now) {
-                // Served while a new one is made (or, after failures, tried again in time).
-                drop(self.renew());
+                // Served while a new one is made (or, after failures, tried again in time). The
+                // request that starts the renewal waits for it a little: the page gets the new
+                // token now rather than ask again, one request per renewal.
+                let idle = self.renewing.borrow().is_none();
+                let renewing = self.renew();
+                if idle && self.renewing.borrow().is_some() {
+                    self.wait_briefly(renewing).await;
+                    let newer = self.held.borrow().clone();
+                    return Ok(newer.filter(|h| h.usable(self.now())).unwrap_or(held));
+                }
                 return Ok(held);
             }
         }
@@ -143,6 +153,21 @@ impl Broker {
             Some(held) if held.usable(now) => Ok(held),
             _ => Err((self.retry_at.get() - now).max(1000.0)),
         }
+    }
+
+    /// Waits for `renewing`, at most [`BRIEF_WAIT_MS`].
+    async fn wait_briefly(&self, renewing: Promise) {
+        let Ok(deadline) = Deadline::start(BRIEF_WAIT_MS, None) else {
+            return;
+        };
+        let settled = JsFuture::from(renewing);
+        let _ = deadline
+            .race(async {
+                settled.await.map_err(|_| Failure::Network {
+                    detail: String::new(),
+                })
+            })
+            .await;
     }
 
     /// The renewal in flight, or a new one (none while failed mints wait their turn).
