@@ -320,6 +320,21 @@ impl Drop for Deadline {
     }
 }
 
+/// What `promise` (or a plain value) settles to, if it fulfils within `ms`; `None` when it rejects
+/// or takes longer. For calls into the caller's code (a store, a renewal) that must never hold the
+/// caller up for long.
+pub async fn settle_within(promise: &JsValue, ms: f64) -> Option<JsValue> {
+    let deadline = Deadline::start(ms, None).ok()?;
+    let settled = JsFuture::from(Promise::resolve(promise));
+    let failed = |_| Failure::Network {
+        detail: String::new(),
+    };
+    deadline
+        .race(async { settled.await.map_err(failed) })
+        .await
+        .ok()
+}
+
 /// Wakes every sleeper that waits on it at once. (Pacing rings it when places are given back or
 /// re-planned, so that the calls behind move up instead of waking at their old time.) The sleepers'
 /// wake-up functions are kept here rather than as listeners on one shared signal: hundreds of calls

@@ -66,7 +66,7 @@ impl Policy {
             return Err(Error::invalid("scopes must not be empty."));
         }
         if let Some(secret) = scopes.iter().find(|s| !PUBLIC_SCOPES.contains(&s.as_str())) {
-            let shown: String = token::redact(secret, &[]).chars().take(40).collect();
+            let shown = super::options::short(secret);
             return Err(Error::invalid(format!(
                 "scopes may hold only public scopes ({}): \"{shown}\" is not one. Tokens handed to browsers must never carry a secret scope.",
                 PUBLIC_SCOPES.join(", ")

@@ -546,9 +546,10 @@ pub fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
     names
 }
 
-/// An unknown key as it may appear in a message: redacted if token-shaped, then short (in that
-/// order: cutting first could leave a token's start that no longer looks like one).
-fn short(key: &str) -> String {
+/// A caller's text (a key, a scope name) as it may appear in a message: redacted if token-shaped,
+/// then short (in that order: cutting first could leave a token's start that no longer looks like
+/// one).
+pub fn short(key: &str) -> String {
     redact(key, &[]).chars().take(40).collect()
 }
 

@@ -307,23 +307,37 @@ pub fn created_unknown(error: Error, search: &Search) -> Error {
 pub const MAX_ROTATE_PAGES: usize = 1000;
 
 /// The pages a listing has read, by cursor, so that a `Link` leading back to one of them stops the
-/// listing instead of looping for ever.
-#[derive(Debug, Default)]
+/// listing instead of looping for ever; and, for a listing that may read only so many, the count.
+#[derive(Debug)]
 pub struct Visited {
+    /// Who reads (`listAllTokens`, `rotate`), for messages.
+    what: &'static str,
+    /// The most pages it may read, if it has a bound.
+    most: Option<usize>,
     /// A list, not a set: a listing has few pages, and a hash set would cost the module far more
     /// code than these comparisons cost time.
     cursors: Vec<String>,
 }
 
 impl Visited {
-    /// Notes the page at `target` (a path and query) as read by `what` (`listAllTokens`,
-    /// `rotate`); a `Decode` error when it was read before, or when `what` has read its most pages.
-    pub fn visit(&mut self, target: &str, what: &str) -> Result<(), Error> {
+    /// The pages read by `what`, at most `most` of them.
+    pub fn new(what: &'static str, most: Option<usize>) -> Visited {
+        Visited {
+            what,
+            most,
+            cursors: Vec::new(),
+        }
+    }
+
+    /// Notes the page at `target` (a path and query) as read; a `Decode` error when it was read
+    /// before, or when the most pages have been read.
+    pub fn visit(&mut self, target: &str) -> Result<(), Error> {
+        let what = self.what;
         let cursor = query_param(target, "start").unwrap_or_default();
-        if self.cursors.len() >= MAX_ROTATE_PAGES && what == "rotate" {
+        if let Some(most) = self.most.filter(|&most| self.cursors.len() >= most) {
             return Err(Error::of(
                 ErrorKind::Decode,
-                format!("rotate stopped after reading {MAX_ROTATE_PAGES} pages of tokens without finding the token."),
+                format!("{what} stopped after reading {most} pages of tokens without finding the token."),
             ));
         }
         if !self.cursors.contains(&cursor) {
@@ -350,30 +364,24 @@ mod tests {
 
     #[test]
     fn a_link_back_to_a_page_already_read_stops_the_listing() {
-        let mut v = Visited::default();
-        v.visit("/tokens/v2/demo?limit=2", "listAllTokens").unwrap();
-        v.visit("/tokens/v2/demo?limit=2&start=abc", "listAllTokens")
-            .unwrap();
-        v.visit("/tokens/v2/demo?start=def&limit=2", "listAllTokens")
-            .unwrap();
-        let e = v
-            .visit("/tokens/v2/demo?start=abc", "listAllTokens")
-            .unwrap_err();
+        let mut v = Visited::new("listAllTokens", None);
+        v.visit("/tokens/v2/demo?limit=2").unwrap();
+        v.visit("/tokens/v2/demo?limit=2&start=abc").unwrap();
+        v.visit("/tokens/v2/demo?start=def&limit=2").unwrap();
+        let e = v.visit("/tokens/v2/demo?start=abc").unwrap_err();
         assert_eq!(e.kind, ErrorKind::Decode);
         assert!(e.message.contains("start=abc"), "{}", e.message);
-        let e = v
-            .visit("/tokens/v2/demo?limit=2", "listAllTokens")
-            .unwrap_err();
+        let e = v.visit("/tokens/v2/demo?limit=2").unwrap_err();
         assert!(e.message.contains("the first page"), "{}", e.message);
     }
 
     #[test]
     fn a_rotation_reads_a_bounded_number_of_pages() {
-        let mut v = Visited::default();
+        let mut v = Visited::new("rotate", Some(MAX_ROTATE_PAGES));
         for i in 0..MAX_ROTATE_PAGES {
-            v.visit(&format!("/t?start={i}"), "rotate").unwrap();
+            v.visit(&format!("/t?start={i}")).unwrap();
         }
-        let e = v.visit("/t?start=last", "rotate").unwrap_err();
+        let e = v.visit("/t?start=last").unwrap_err();
         assert!(e.message.contains("1000 pages"), "{}", e.message);
     }
 

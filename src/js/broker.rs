@@ -19,9 +19,8 @@ use crate::core::broker::{
 };
 use crate::core::error::Error;
 use crate::core::options::{BrokerOptions, CreateTempToken, Expires};
-use crate::core::response::Failure;
 use crate::core::token;
-use crate::transport::{self, Deadline};
+use crate::transport;
 
 /// How long one call to the shared store may take before the broker goes on without it.
 const STORE_TIMEOUT_MS: f64 = 2_000.0;
@@ -57,16 +56,7 @@ impl Store {
             .ok()?;
         let args: js_sys::Array = args.iter().collect();
         let returned = f.apply(&self.0, &args).ok()?;
-        let deadline = Deadline::start(STORE_TIMEOUT_MS, None).ok()?;
-        let settled = JsFuture::from(Promise::resolve(&returned));
-        deadline
-            .race(async {
-                settled.await.map_err(|_| Failure::Network {
-                    detail: String::new(),
-                })
-            })
-            .await
-            .ok()
+        transport::settle_within(&returned, STORE_TIMEOUT_MS).await
     }
 
     async fn get(&self, key: &str) -> Option<Held> {
@@ -140,7 +130,7 @@ impl Broker {
                 let idle = self.renewing.borrow().is_none();
                 let renewing = self.renew();
                 if idle && self.renewing.borrow().is_some() {
-                    self.wait_briefly(renewing).await;
+                    transport::settle_within(&renewing, BRIEF_WAIT_MS).await;
                     let newer = self.held.borrow().clone();
                     return Ok(newer.filter(|h| h.usable(self.now())).unwrap_or(held));
                 }
@@ -153,21 +143,6 @@ impl Broker {
             Some(held) if held.usable(now) => Ok(held),
             _ => Err((self.retry_at.get() - now).max(1000.0)),
         }
-    }
-
-    /// Waits for `renewing`, at most [`BRIEF_WAIT_MS`].
-    async fn wait_briefly(&self, renewing: Promise) {
-        let Ok(deadline) = Deadline::start(BRIEF_WAIT_MS, None) else {
-            return;
-        };
-        let settled = JsFuture::from(renewing);
-        let _ = deadline
-            .race(async {
-                settled.await.map_err(|_| Failure::Network {
-                    detail: String::new(),
-                })
-            })
-            .await;
     }
 
     /// The renewal in flight, or a new one (none while failed mints wait their turn).

@@ -468,6 +468,27 @@ impl Client {
         })
     }
 
+    /// Reads the listing from `listing` on, page after page within `deadline` (a page read
+    /// before, or more than [`response::MAX_ROTATE_PAGES`], stops it), until `wanted` picks a
+    /// token: `Ok` with it and the request of its page, or `Err(Ok(last page's request))` when no
+    /// page held one.
+    async fn find_listed(
+        &self,
+        mut listing: Request,
+        deadline: &Deadline,
+        wanted: &dyn Fn(&JsValue) -> bool,
+    ) -> Result<(JsValue, Request), Result<Request, Error>> {
+        let mut visited = Visited::new("rotate", Some(response::MAX_ROTATE_PAGES));
+        loop {
+            visited.visit(&listing.target).map_err(Err)?;
+            let (tokens, next) = self.page(&listing, deadline).await.map_err(Err)?;
+            if let Some(token) = tokens.iter().find(|t| wanted(t)) {
+                return Ok((token, listing));
+            }
+            listing = next.ok_or(Ok(listing))?;
+        }
+    }
+
     /// `rotate`: a new token with the old one's settings, then (if asked) the old one deleted.
     /// The create always comes first; a failed delete leaves the new token in the error, and so
     /// does a create that got no clear answer when the listing shows the token it made.
@@ -475,26 +496,21 @@ impl Client {
         let id = request::authorization_id(&o.authorization_id)?;
         // Every request that can be built now is, so that bad input is refused before any is sent.
         let delete = self.config.delete(&o.username, &o.authorization_id)?;
-        let mut listing = self.full_listing(&o.username)?;
+        let listing = self.full_listing(&o.username)?;
         let deadline = self.start(&listing, limits)?;
         let began = self.api_now();
-        let mut visited = Visited::default();
-        visited.visit(&listing.target, "rotate")?;
         // There is no single-token GET: the listing is read up to the page that holds the token.
-        let previous = loop {
-            let (tokens, next) = self.page(&listing, &deadline).await?;
-            let has_id = |t: &JsValue| {
-                Reflect::get(t, &"id".into())
-                    .ok()
-                    .and_then(|v| v.as_string())
-                    .as_deref()
-                    == Some(id)
-            };
-            if let Some(token) = tokens.iter().find(has_id) {
-                break token;
-            }
-            listing = next.ok_or_else(|| response::no_such_token(&listing, &self.config.origin))?;
-            visited.visit(&listing.target, "rotate")?;
+        let has_id = |t: &JsValue| {
+            Reflect::get(t, &"id".into())
+                .ok()
+                .and_then(|v| v.as_string())
+                .as_deref()
+                == Some(id)
+        };
+        let (previous, listing) = match self.find_listed(listing, &deadline, &has_id).await {
+            Ok(found) => found,
+            Err(Ok(last)) => return Err(response::no_such_token(&last, &self.config.origin).into()),
+            Err(Err(error)) => return Err(error.into()),
         };
         let listed: Listed = convert::from_json(&previous)
             .ok_or_else(|| self.fail(&listing, Failure::Decode { status: 200 }))?;
@@ -574,7 +590,7 @@ impl Client {
         if limits.signal.as_ref().is_some_and(AbortSignal::aborted) {
             return (Search::NotLooked, None);
         }
-        let Ok(mut listing) = self.full_listing(&o.username) else {
+        let Ok(listing) = self.full_listing(&o.username) else {
             return (Search::Failed, None);
         };
         let Ok(deadline) = self.start(&listing, limits) else {
@@ -585,39 +601,30 @@ impl Client {
         // `began` is a lower bound of the API's time then (see `ApiClock`); a second more allows
         // for a `created` written in whole seconds.
         let since = began - 1_000.0;
-        let mut visited = Visited::default();
-        loop {
-            if visited.visit(&listing.target, "rotate").is_err() {
-                return (Search::Failed, None);
+        let made_here = |token: &JsValue| {
+            let text = |key: &str| Reflect::get(token, &key.into()).ok()?.as_string();
+            let created = text("created").and_then(|c| crate::core::time::parse_rfc3339(&c));
+            let made_since = created.is_some_and(|ms| ms as f64 >= since);
+            if text("id").is_none_or(|id| id == old_id) || !made_since || &text("note") != note {
+                return false;
             }
-            let Ok((tokens, next)) = self.page(&listing, &deadline).await else {
-                return (Search::Failed, None);
-            };
-            for token in tokens.iter() {
+            let scopes = Reflect::get(token, &"scopes".into()).unwrap_or_default();
+            let mut has: Vec<String> = scopes
+                .dyn_ref::<Array>()
+                .map(|scopes| scopes.iter().filter_map(|s| s.as_string()).collect())
+                .unwrap_or_default();
+            has.sort_unstable();
+            has == wanted
+        };
+        match self.find_listed(listing, &deadline, &made_here).await {
+            Ok((token, _)) => {
                 let text = |key: &str| Reflect::get(&token, &key.into()).ok()?.as_string();
-                let Some(id) = text("id") else {
-                    continue;
-                };
-                let created = text("created").and_then(|c| crate::core::time::parse_rfc3339(&c));
-                let made_since = created.is_some_and(|ms| ms as f64 >= since);
-                if id == old_id || !made_since || &text("note") != note {
-                    continue;
-                }
-                let scopes = Reflect::get(&token, &"scopes".into()).unwrap_or_default();
-                let mut has: Vec<String> = scopes
-                    .dyn_ref::<Array>()
-                    .map(|scopes| scopes.iter().filter_map(|s| s.as_string()).collect())
-                    .unwrap_or_default();
-                has.sort_unstable();
-                if has == wanted {
-                    let with_token = text("token").is_some();
-                    return (Search::Found { id, with_token }, Some(token));
-                }
+                let id = text("id").unwrap_or_default();
+                let with_token = text("token").is_some();
+                (Search::Found { id, with_token }, Some(token))
             }
-            match next {
-                Some(next) => listing = next,
-                None => return (Search::NotFound, None),
-            }
+            Err(Ok(_)) => (Search::NotFound, None),
+            Err(Err(_)) => (Search::Failed, None),
         }
     }
 }

@@ -109,7 +109,7 @@ fn unreadable_option(value: &JsValue, text: &str) -> Option<Error> {
         let name = key.as_string()?;
         let text = json_text(&Reflect::get(value, &key).ok()?)?;
         serde_json::from_str::<serde_json::Value>(&text).is_err().then(|| {
-            let name = token::redact(&name, &[]).chars().take(40).collect::<String>();
+            let name = options::short(&name);
             Error::invalid(format!(
                 "{name} must be well-formed text: it holds a lone surrogate (half of a UTF-16 pair)."
             ))

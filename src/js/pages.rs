@@ -57,7 +57,7 @@ impl Pages {
             page: None,
             error,
             closed: false,
-            visited: Visited::default(),
+            visited: Visited::new("listAllTokens", None),
             latest: None,
             outstanding: 0,
         }
@@ -133,7 +133,7 @@ async fn step(state: &Rc<RefCell<Pages>>) -> Result<JsValue, JsValue> {
             let Some(req) = s.next.take() else {
                 return Ok(done());
             };
-            if let Err(e) = s.visited.visit(&req.target, "listAllTokens") {
+            if let Err(e) = s.visited.visit(&req.target) {
                 return Err(convert::error(e));
             }
             (s.client.clone(), req, s.limits.clone())
