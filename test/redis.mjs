@@ -4,7 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, connect } from 'node:net';
-import { tempDir } from './support.mjs';
+import { stopper, tempDir } from './support.mjs';
 
 /** The redis-server binary, or null when it is not installed. */
 export const REDIS_SERVER = spawnSync('redis-server', ['--version'], { timeout: 10_000 }).status === 0 ? 'redis-server' : null;
@@ -70,19 +70,7 @@ export async function startRedis() {
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (chunk) => { output = (output + chunk).slice(-4000); });
     child.stderr.setEncoding('utf8').on('data', (chunk) => { output = (output + chunk).slice(-4000); });
-    const exited = once(child, 'exit');
-    let stopped = false;
-    const stop = async () => {
-      if (stopped) return;
-      stopped = true;
-      if (child.exitCode === null && child.signalCode === null) {
-        process.kill(child.pid, 'SIGTERM');
-        const timer = setTimeout(() => child.exitCode === null && child.signalCode === null && process.kill(child.pid, 'SIGKILL'), 5000);
-        await exited;
-        clearTimeout(timer);
-      }
-      dir.remove();
-    };
+    const stop = stopper(child, dir);
     try {
       await waitForPong(port, child);
       return { port, url: `redis://127.0.0.1:${port}`, pid: child.pid, stop };

@@ -145,3 +145,28 @@ export function tempDir(prefix = 'mapbox-tokens-test-') {
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
+
+/**
+ * How to stop a child process a test started, and remove its folder: SIGTERM, SIGKILL after 5 s
+ * if it is still there, then `dir.remove()`. Call it right after `spawn`, so that no exit is
+ * missed; calling the function it returns again does nothing.
+ * @param {import('node:child_process').ChildProcess} child
+ * @param {{ remove: () => void }} dir
+ * @returns {() => Promise<void>}
+ */
+export function stopper(child, dir) {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const running = () => child.exitCode === null && child.signalCode === null;
+  let stopped = false;
+  return async () => {
+    if (stopped) return;
+    stopped = true;
+    if (running()) {
+      process.kill(child.pid, 'SIGTERM');
+      const timer = setTimeout(() => running() && process.kill(child.pid, 'SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    dir.remove();
+  };
+}

@@ -5,7 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanEnv, ROOT, tempDir } from '../support.mjs';
+import { cleanEnv, ROOT, stopper, tempDir } from '../support.mjs';
 import { freePort } from '../redis.mjs';
 
 const HERE = join(ROOT, 'test', 'runtimes');
@@ -93,18 +93,7 @@ export async function startApp(runtime, config) {
   const child = spawn(command, args, { cwd: dir.path, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise((resolve) => child.on('exit', resolve));
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    if (child.exitCode === null && child.signalCode === null) {
-      process.kill(child.pid, 'SIGTERM');
-      const timer = setTimeout(() => child.exitCode === null && child.signalCode === null && process.kill(child.pid, 'SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-    dir.remove();
-  };
+  const stop = stopper(child, dir);
   const listening = new Promise((resolve) => {
     const onData = (chunk) => {
       output += chunk;
