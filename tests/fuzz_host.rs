@@ -141,7 +141,7 @@ fn parsers_never_panic_on_random_or_mutated_input() {
         let _ = url::next_link(&input);
         let _ = response::next_target(Some(&input), &origin);
         let _ = response::next_start(Some(&input), &origin);
-        let _ = options::parse::<options::Update>(Some(&input), "update");
+        let _ = options::parse(Some(&input), options::Method::Update);
         for found in token::find_tokens(input.as_bytes(), token::Units::Bytes) {
             assert_eq!(
                 input.get(found.index..found.index + found.token.len()),

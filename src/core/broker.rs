@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::error::Error;
-pub use super::options::BrokerOptions;
+use super::options::{Expires, Options};
 use super::plain;
 use super::time;
 use super::token::{self, PUBLIC_SCOPES};
@@ -58,7 +58,7 @@ pub struct Policy {
 impl Policy {
     /// Checks the broker's own options: public scopes only, a life of 60 to 3600 s, and the
     /// pages that may ask.
-    pub fn new(o: &BrokerOptions) -> Result<Policy, Error> {
+    pub fn new(o: &Options) -> Result<Policy, Error> {
         let scopes = o.scopes.as_deref().ok_or_else(|| {
             Error::invalid("scopes is required: the public scopes of the tokens handed out, such as [\"styles:read\", \"styles:tiles\", \"fonts:read\"].")
         })?;
@@ -72,7 +72,12 @@ impl Policy {
                 PUBLIC_SCOPES.join(", ")
             )));
         }
-        let expires_s = o.expires.unwrap_or(MAX_EXPIRES_S);
+        let expires_s = match o.expires {
+            None => MAX_EXPIRES_S,
+            Some(Expires::In(seconds)) => seconds,
+            // A date: the broker's tokens live a number of seconds, each from its own mint.
+            Some(Expires::At(_)) => f64::NAN,
+        };
         if !(expires_s.fract() == 0.0 && (MIN_EXPIRES_S..=MAX_EXPIRES_S).contains(&expires_s)) {
             return Err(Error::invalid(
                 "expires must be a whole number of seconds from 60 to 3600.",
@@ -404,10 +409,11 @@ impl Answer {
 
 #[cfg(test)]
 mod tests {
+    use super::super::options::Method;
     use super::*;
 
-    fn options(json: &str) -> BrokerOptions {
-        super::super::options::parse(Some(json), "new TokenBroker").unwrap()
+    fn options(json: &str) -> Options {
+        super::super::options::parse(Some(json), Method::NewTokenBroker).unwrap()
     }
 
     fn policy(json: &str) -> Result<Policy, Error> {

@@ -11,12 +11,12 @@
 //! clears a field with it. Messages name the option and what it must be, and never repeat the
 //! value given: it might be a token.
 
-use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, Visitor};
+use serde::de::{self, Deserializer, IgnoredAny};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::error::Error;
-use super::plain::{self, Refused};
+use super::plain;
 use super::token::redact;
 
 /// How an option's type is named in messages: "limit must be **a number**."
@@ -76,7 +76,7 @@ impl<'de, T: Deserialize<'de> + Expected> Deserialize<'de> for Patch<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         Option::<T>::deserialize(d)
             .map(|value| value.map_or(Patch::Clear, Patch::Set))
-            .map_err(|_| de::Error::custom(format_args!("{}, or null to clear it", T::EXPECTED)))
+            .map_err(|_| de::Error::custom(T::EXPECTED))
     }
 }
 
@@ -117,10 +117,6 @@ pub enum Expires {
 impl Expected for Expires {
     const EXPECTED: &'static str = "a number of seconds, a Date or an ISO 8601 string";
 }
-
-/// Whether the `signal` option was given. JSON cannot carry an `AbortSignal` (it arrives as `{}`),
-/// so the edge reads the signal itself when this says there is one.
-pub type SignalGiven = Present;
 
 /// Whether an option was given at all, whatever its value (`null` included).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -175,92 +171,175 @@ impl<'de> Deserialize<'de> for RateLimitOption {
     }
 }
 
-/// Options of `new Tokens(options)`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct ClientOptions {
-    /// The access token; else the environment's.
-    #[serde(deserialize_with = "given")]
-    pub access_token: Option<String>,
-    /// The account; else the token's own.
-    #[serde(deserialize_with = "given")]
-    pub username: Option<String>,
-    /// The API origin.
-    #[serde(deserialize_with = "given")]
-    pub origin: Option<String>,
-    /// Milliseconds per call.
-    #[serde(deserialize_with = "given")]
-    pub timeout: Option<f64>,
-    /// Retries of a request that is safe to repeat.
-    #[serde(deserialize_with = "given")]
-    pub retries: Option<f64>,
-    /// Pacing under the API's rate limit.
-    #[serde(deserialize_with = "given")]
-    pub rate_limit: Option<RateLimitOption>,
+/// The methods that take options, each with the options it accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// `new Tokens(options)`
+    NewTokens,
+    /// `new TokenBroker(options)`
+    NewTokenBroker,
+    /// `tokens.listTokens(options)`
+    ListTokens,
+    /// `tokens.listAllTokens(options)`
+    ListAllTokens,
+    /// `tokens.createTempToken(options)`
+    CreateTempToken,
+    /// `tokens.create(options)`
+    Create,
+    /// `tokens.update(options)`
+    Update,
+    /// `tokens.checkValidity(options)`
+    CheckValidity,
+    /// `tokens.listScopes(options)`
+    ListScopes,
+    /// `tokens.delete(options)`
+    Delete,
+    /// `tokens.rotate(options)`
+    Rotate,
 }
 
-/// Options of `new TokenBroker(options)`: the client's, plus the broker's own (checked by
-/// `core::broker::Policy`).
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct BrokerOptions {
-    /// The secret token that mints (needs `tokens:write`); else the environment's.
-    #[serde(deserialize_with = "given")]
-    pub access_token: Option<String>,
-    /// The account; else the token's own.
-    #[serde(deserialize_with = "given")]
-    pub username: Option<String>,
-    /// The API origin.
-    #[serde(deserialize_with = "given")]
-    pub origin: Option<String>,
-    /// Milliseconds per mint.
-    #[serde(deserialize_with = "given")]
-    pub timeout: Option<f64>,
-    /// Retries of a request that is safe to repeat.
-    #[serde(deserialize_with = "given")]
-    pub retries: Option<f64>,
-    /// Pacing under the API's rate limit.
-    #[serde(deserialize_with = "given")]
-    pub rate_limit: Option<RateLimitOption>,
-    /// The scopes of the tokens handed out: public scopes only.
-    #[serde(deserialize_with = "given")]
-    pub scopes: Option<Vec<String>>,
-    /// The seconds each token lives, 60 to 3600 (default 3600).
-    #[serde(deserialize_with = "given")]
-    pub expires: Option<f64>,
-    /// The web origins whose pages may ask for a token.
-    #[serde(deserialize_with = "given")]
-    pub allowed_origins: Option<Vec<String>>,
-    /// Whether any page (or none) may ask.
-    #[serde(deserialize_with = "given")]
-    pub allow_any_origin: Option<bool>,
-    /// Whether an `authorize` function was given (the edge reads it: JSON cannot carry it).
-    pub authorize: Present,
-    /// Whether a shared `store` was given (the edge reads it).
-    pub store: Present,
-}
-
-impl BrokerOptions {
-    /// The options of the broker's client.
-    pub fn client(&self) -> ClientOptions {
-        ClientOptions {
-            access_token: self.access_token.clone(),
-            username: self.username.clone(),
-            origin: self.origin.clone(),
-            timeout: self.timeout,
-            retries: self.retries,
-            rate_limit: self.rate_limit,
+impl Method {
+    /// How messages name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::NewTokens => "new Tokens",
+            Method::NewTokenBroker => "new TokenBroker",
+            Method::ListTokens => "listTokens",
+            Method::ListAllTokens => "listAllTokens",
+            Method::CreateTempToken => "createTempToken",
+            Method::Create => "create",
+            Method::Update => "update",
+            Method::CheckValidity => "checkValidity",
+            Method::ListScopes => "listScopes",
+            Method::Delete => "delete",
+            Method::Rotate => "rotate",
         }
+    }
+
+    /// The options it accepts (the JavaScript names, as messages list them). Each is a field of
+    /// [`Options`] (a host test checks it).
+    pub fn names(self) -> &'static [&'static str] {
+        match self {
+            Method::NewTokens => &[
+                "accessToken",
+                "username",
+                "origin",
+                "timeout",
+                "retries",
+                "rateLimit",
+            ],
+            Method::NewTokenBroker => &[
+                "accessToken",
+                "username",
+                "origin",
+                "timeout",
+                "retries",
+                "rateLimit",
+                "scopes",
+                "expires",
+                "allowedOrigins",
+                "allowAnyOrigin",
+                "authorize",
+                "store",
+            ],
+            Method::ListTokens => &[
+                "username", "default", "limit", "sortby", "start", "usage", "timeout", "signal",
+            ],
+            // The filters of `listTokens`, without the page cursor.
+            Method::ListAllTokens => &[
+                "username", "default", "limit", "sortby", "usage", "timeout", "signal",
+            ],
+            Method::CreateTempToken => &[
+                "username",
+                "scopes",
+                "expires",
+                // Accepted only to be refused with a clear message (even `null` or `[]`).
+                "allowedUrls",
+                "timeout",
+                "signal",
+            ],
+            Method::Create => &[
+                "username",
+                "scopes",
+                "note",
+                "allowedUrls",
+                "allowedApplications",
+                "resources",
+                "timeout",
+                "signal",
+            ],
+            Method::Update => &[
+                "username",
+                "authorizationId",
+                "scopes",
+                "note",
+                "allowedUrls",
+                "allowedApplications",
+                "resources",
+                "timeout",
+                "signal",
+            ],
+            Method::CheckValidity => &["accessToken", "timeout", "signal"],
+            Method::ListScopes => &["username", "timeout", "signal"],
+            Method::Delete => &["username", "authorizationId", "timeout", "signal"],
+            Method::Rotate => &[
+                "username",
+                "authorizationId",
+                "deleteOld",
+                "timeout",
+                "signal",
+            ],
+        }
+    }
+
+    /// Whether `null` clears the option `name` (an update's restrictions).
+    fn clears(self, name: &str) -> bool {
+        self == Method::Update
+            && matches!(name, "allowedUrls" | "allowedApplications" | "resources")
     }
 }
 
-/// `listTokens` options.
+/// Every option of every method, as serde reads them: one struct, so that the code that reads
+/// options is built into the module once. [`parse`] lets through only the keys its method
+/// accepts (see [`Method::names`]); the rest stay as they are by default (absent).
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct ListTokens {
-    /// The account, if not the client's.
+#[serde(rename_all = "camelCase", default)]
+pub struct Options {
+    /// The access token (`new Tokens`, `new TokenBroker`: else the environment's), or the token
+    /// `checkValidity` asks about.
+    #[serde(deserialize_with = "given")]
+    pub access_token: Option<String>,
+    /// The account, if not the client's (or the access token's own).
     #[serde(deserialize_with = "given")]
     pub username: Option<String>,
+    /// The API origin.
+    #[serde(deserialize_with = "given")]
+    pub origin: Option<String>,
+    /// Milliseconds a call may take.
+    #[serde(deserialize_with = "given")]
+    pub timeout: Option<f64>,
+    /// Retries of a request that is safe to repeat.
+    #[serde(deserialize_with = "given")]
+    pub retries: Option<f64>,
+    /// Pacing under the API's rate limit.
+    #[serde(deserialize_with = "given")]
+    pub rate_limit: Option<RateLimitOption>,
+    /// The scopes of a token; any secret scope makes an `sk` token (a broker's: public only).
+    #[serde(deserialize_with = "given")]
+    pub scopes: Option<Vec<String>>,
+    /// When a temporary token expires (default: one hour from now); a broker's token life.
+    #[serde(deserialize_with = "given")]
+    pub expires: Option<Expires>,
+    /// The web origins whose pages may ask a broker for a token.
+    #[serde(deserialize_with = "given")]
+    pub allowed_origins: Option<Vec<String>>,
+    /// Whether any page (or none) may ask a broker.
+    #[serde(deserialize_with = "given")]
+    pub allow_any_origin: Option<bool>,
+    /// Whether a broker's `authorize` function was given (the edge reads it: JSON cannot carry it).
+    pub authorize: Present,
+    /// Whether a broker's shared `store` was given (the edge reads it).
+    pub store: Present,
     /// `true`: only the default token; `false`: all but it.
     #[serde(deserialize_with = "given")]
     pub default: Option<bool>,
@@ -276,274 +355,31 @@ pub struct ListTokens {
     /// `"pk"` or `"sk"`.
     #[serde(deserialize_with = "given")]
     pub usage: Option<String>,
-    /// Milliseconds this call may take.
-    #[serde(deserialize_with = "given")]
-    pub timeout: Option<f64>,
-    /// Whether a `signal` was given.
-    pub signal: SignalGiven,
-}
-
-/// `listAllTokens` options: the filters of `listTokens`, without the page cursor.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct ListAllTokens {
-    /// The account, if not the client's.
-    #[serde(deserialize_with = "given")]
-    pub username: Option<String>,
-    /// `true`: only the default token; `false`: all but it.
-    #[serde(deserialize_with = "given")]
-    pub default: Option<bool>,
-    /// The most tokens per page.
-    #[serde(deserialize_with = "given")]
-    pub limit: Option<f64>,
-    /// `"created"` or `"modified"`.
-    #[serde(deserialize_with = "given")]
-    pub sortby: Option<String>,
-    /// `"pk"` or `"sk"`.
-    #[serde(deserialize_with = "given")]
-    pub usage: Option<String>,
-    /// Milliseconds each page may take.
-    #[serde(deserialize_with = "given")]
-    pub timeout: Option<f64>,
-    /// Whether a `signal` was given.
-    pub signal: SignalGiven,
-}
-
-impl From<ListAllTokens> for ListTokens {
-    fn from(o: ListAllTokens) -> ListTokens {
-        ListTokens {
-            username: o.username,
-            default: o.default,
-            limit: o.limit,
-            sortby: o.sortby,
-            start: None,
-            usage: o.usage,
-            timeout: o.timeout,
-            signal: o.signal,
-        }
-    }
-}
-
-/// `createTempToken` options.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct CreateTempToken {
-    /// The account, if not the client's.
-    #[serde(deserialize_with = "given")]
-    pub username: Option<String>,
-    /// The scopes, a subset of the access token's.
-    #[serde(deserialize_with = "given")]
-    pub scopes: Option<Vec<String>>,
-    /// Default: one hour from now.
-    #[serde(deserialize_with = "given")]
-    pub expires: Option<Expires>,
-    /// Accepted only to be refused with a clear message (even `null` or `[]`): temporary tokens
-    /// cannot have them.
-    pub allowed_urls: Present,
-    /// Milliseconds this call may take.
-    #[serde(deserialize_with = "given")]
-    pub timeout: Option<f64>,
-    /// Whether a `signal` was given.
-    pub signal: SignalGiven,
-}
-
-impl CreateTempToken {
-    /// Whether the expiry is relative ("seconds from now", or the default hour): then it is
-    /// honoured on the API's clock, whatever the caller's clock says.
-    pub fn relative(&self) -> bool {
-        !matches!(self.expires, Some(Expires::At(_)))
-    }
-}
-
-/// `create` options.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct Create {
-    /// The account, if not the client's.
-    #[serde(deserialize_with = "given")]
-    pub username: Option<String>,
-    /// The scopes; any secret scope makes an `sk` token.
-    #[serde(deserialize_with = "given")]
-    pub scopes: Option<Vec<String>>,
     /// A description, at most 128 characters.
     #[serde(deserialize_with = "given")]
     pub note: Option<String>,
-    /// URL restrictions, at most 100.
-    #[serde(deserialize_with = "given")]
-    pub allowed_urls: Option<Vec<String>>,
-    /// App restrictions.
-    #[serde(deserialize_with = "given")]
-    pub allowed_applications: Option<Vec<AllowedApplication>>,
-    /// Resource restrictions.
-    #[serde(deserialize_with = "given")]
-    pub resources: Option<Vec<String>>,
-    /// Milliseconds this call may take.
-    #[serde(deserialize_with = "given")]
-    pub timeout: Option<f64>,
-    /// Whether a `signal` was given.
-    pub signal: SignalGiven,
-}
-
-/// `update` options.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct Update {
-    /// The account, if not the client's.
-    #[serde(deserialize_with = "given")]
-    pub username: Option<String>,
-    /// The token's id (not the token string).
-    #[serde(deserialize_with = "given")]
-    pub authorization_id: Option<String>,
-    /// The new scopes (they replace the old set).
-    #[serde(deserialize_with = "given")]
-    pub scopes: Option<Vec<String>>,
-    /// The new note.
-    #[serde(deserialize_with = "given")]
-    pub note: Option<String>,
-    /// New URL restrictions, or `Clear`.
+    /// URL restrictions, at most 100 (`null` clears them in an update).
     pub allowed_urls: Patch<Vec<String>>,
-    /// New app restrictions, or `Clear`.
+    /// App restrictions (`null` clears them in an update).
     pub allowed_applications: Patch<Vec<AllowedApplication>>,
-    /// New resource restrictions, or `Clear`.
+    /// Resource restrictions (`null` clears them in an update).
     pub resources: Patch<Vec<String>>,
-    /// Milliseconds this call may take.
-    #[serde(deserialize_with = "given")]
-    pub timeout: Option<f64>,
-    /// Whether a `signal` was given.
-    pub signal: SignalGiven,
-}
-
-/// `checkValidity` options.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct CheckValidity {
-    /// The token to ask about, if not the client's own.
-    #[serde(deserialize_with = "given")]
-    pub access_token: Option<String>,
-    /// Milliseconds this call may take.
-    #[serde(deserialize_with = "given")]
-    pub timeout: Option<f64>,
-    /// Whether a `signal` was given.
-    pub signal: SignalGiven,
-}
-
-/// `listScopes` options.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct ListScopes {
-    /// The account, if not the client's.
-    #[serde(deserialize_with = "given")]
-    pub username: Option<String>,
-    /// Milliseconds this call may take.
-    #[serde(deserialize_with = "given")]
-    pub timeout: Option<f64>,
-    /// Whether a `signal` was given.
-    pub signal: SignalGiven,
-}
-
-/// `delete` options.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct Delete {
-    /// The account, if not the client's.
-    #[serde(deserialize_with = "given")]
-    pub username: Option<String>,
-    /// The token's id (not the token string).
+    /// A token's id (not the token string).
     #[serde(deserialize_with = "given")]
     pub authorization_id: Option<String>,
-    /// Milliseconds this call may take.
-    #[serde(deserialize_with = "given")]
-    pub timeout: Option<f64>,
-    /// Whether a `signal` was given.
-    pub signal: SignalGiven,
-}
-
-/// `rotate` options.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct Rotate {
-    /// The account, if not the client's.
-    #[serde(deserialize_with = "given")]
-    pub username: Option<String>,
-    /// The id of the token to replace.
-    #[serde(deserialize_with = "given")]
-    pub authorization_id: Option<String>,
-    /// Whether to delete the old token once the new one exists.
+    /// Whether `rotate` deletes the old token once the new one exists.
     #[serde(deserialize_with = "given")]
     pub delete_old: Option<bool>,
-    /// Milliseconds each request may take.
-    #[serde(deserialize_with = "given")]
-    pub timeout: Option<f64>,
-    /// Whether a `signal` was given.
-    pub signal: SignalGiven,
+    /// Whether a `signal` was given (the edge reads it: JSON cannot carry an `AbortSignal`).
+    pub signal: Present,
 }
 
-/// The limits every method takes besides its own options: `timeout` and `signal`.
-pub trait CallOptions {
-    /// Milliseconds the call may take, if given.
-    fn timeout(&self) -> Option<f64>;
-    /// Whether a `signal` was given (the edge reads it).
-    fn signal_given(&self) -> bool;
-}
-
-macro_rules! call_options {
-    ($($options:ty),*) => {$(
-        impl CallOptions for $options {
-            fn timeout(&self) -> Option<f64> {
-                self.timeout
-            }
-            fn signal_given(&self) -> bool {
-                self.signal.0
-            }
-        }
-    )*};
-}
-
-call_options!(
-    ListTokens,
-    ListAllTokens,
-    CreateTempToken,
-    Create,
-    Update,
-    CheckValidity,
-    ListScopes,
-    Delete,
-    Rotate
-);
-
-/// The option names of `T` as serde reads them, in declaration order. They are asked of serde
-/// itself (a struct's `Deserialize` names its fields when it asks for a struct), so that the list
-/// in messages can never disagree with what is accepted.
-pub fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
-    struct Names<'a>(&'a mut &'static [&'static str]);
-
-    impl<'de> Deserializer<'de> for Names<'_> {
-        type Error = Refused;
-
-        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
-            Err(de::Error::custom("not a struct"))
-        }
-
-        fn deserialize_struct<V: Visitor<'de>>(
-            self,
-            _name: &'static str,
-            fields: &'static [&'static str],
-            _visitor: V,
-        ) -> Result<V::Value, Self::Error> {
-            *self.0 = fields;
-            Err(de::Error::custom("fields read"))
-        }
-
-        serde::forward_to_deserialize_any! {
-            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-            option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
-            ignored_any
-        }
+impl Options {
+    /// Whether a temporary token's expiry is relative ("seconds from now", or the default hour):
+    /// then it is honoured on the API's clock, whatever the caller's clock says.
+    pub fn relative(&self) -> bool {
+        !matches!(self.expires, Some(Expires::At(_)))
     }
-
-    let mut names: &'static [&'static str] = &[];
-    let _ = T::deserialize(Names(&mut names));
-    names
 }
 
 /// A caller's text (a key, a scope name) as it may appear in a message: redacted if token-shaped,
@@ -554,68 +390,52 @@ pub fn short(key: &str) -> String {
 }
 
 /// Reads the options of `method`: `json` is `None` for `undefined`/`null`, else the JSON text of
-/// the value, which must be an object whose keys are all options of `T`.
-pub fn parse<T: DeserializeOwned + Default>(json: Option<&str>, method: &str) -> Result<T, Error> {
-    let mut options = None;
-    // Only this closure depends on `T`: the rest is built into the module once, not per method.
-    check(json, method, field_names::<T>(), &mut |members| {
-        options = Some(plain::from_members(members)?);
-        Ok(())
-    })?;
-    Ok(options.unwrap_or_default())
-}
-
-/// An object's members, as [`check`] hands them to a reader. (Members, not a JSON value, so that
-/// only the object form of an options struct's `Deserialize` is ever used and built in.)
-type Members = serde_json::map::IntoIter;
-
-/// Parses `json` and checks its keys against `names`, then has `read` read the members; when
-/// that fails, finds the option at fault and says what it must be.
-fn check(
-    json: Option<&str>,
-    method: &str,
-    names: &[&str],
-    read: &mut dyn FnMut(Members) -> Result<(), Refused>,
-) -> Result<(), Error> {
+/// the value, which must be an object whose keys are all options of `method`. When one cannot be
+/// read, the message names it and says what it must be.
+pub fn parse(json: Option<&str>, method: Method) -> Result<Options, Error> {
+    let name = method.name();
+    let unreadable = || Error::invalid(format!("{name}: the options object could not be read."));
     let Some(json) = json else {
-        return Ok(());
+        return Ok(Options::default());
     };
     let members = match serde_json::from_str(json) {
         Ok(Value::Object(members)) => members,
-        Ok(Value::Null) => return Ok(()),
-        Ok(_) => return Err(Error::invalid(format!("{method} takes an options object."))),
-        Err(_) => {
-            return Err(Error::invalid(format!(
-                "{method}: the options object could not be read."
-            )))
-        }
+        Ok(Value::Null) => return Ok(Options::default()),
+        Ok(_) => return Err(Error::invalid(format!("{name} takes an options object."))),
+        Err(_) => return Err(unreadable()),
     };
+    let names = method.names();
     if let Some(key) = members.keys().find(|key| !names.contains(&key.as_str())) {
         return Err(Error::invalid(format!(
-            "{method} has no option \"{}\"; its options are: {}.",
+            "{name} has no option \"{}\"; its options are: {}.",
             short(key),
             names.join(", ")
         )));
     }
-    if read(members.into_iter()).is_ok() {
-        return Ok(());
+    if let Ok(options) = plain::from_members(members.into_iter()) {
+        return Ok(options);
     }
     // Which option is wrong: each is read alone until one fails. What it must be is that error
     // itself (`given`, `Patch` and the option types write only that, never the value). The
     // members are parsed again for this, so that a call whose options are fine never copies them.
-    let culprits = match serde_json::from_str(json) {
-        Ok(Value::Object(members)) => members,
-        _ => serde_json::Map::new(),
+    let Ok(Value::Object(members)) = serde_json::from_str(json) else {
+        return Err(unreadable());
     };
-    for (key, value) in culprits {
+    for (key, value) in members {
         let alone = serde_json::Map::from_iter([(key.clone(), value)]);
-        if let Err(e) = read(alone.into_iter()) {
-            return Err(Error::invalid(format!("{} must be {e}.", short(&key))));
+        if let Err(e) = plain::from_members::<Options>(alone.into_iter()) {
+            let clear = if method.clears(&key) {
+                ", or null to clear it"
+            } else {
+                ""
+            };
+            return Err(Error::invalid(format!(
+                "{} must be {e}{clear}.",
+                short(&key)
+            )));
         }
     }
-    Err(Error::invalid(format!(
-        "{method}: the options object could not be read."
-    )))
+    Err(unreadable())
 }
 
 /// `timeout`: milliseconds, positive and finite (at most about 24.8 days, as timers allow).

@@ -4,9 +4,7 @@
 use serde::Serialize;
 
 use super::error::Error;
-use super::options::{
-    AllowedApplication, Create, CreateTempToken, Expires, ListTokens, Patch, Update,
-};
+use super::options::{AllowedApplication, Expected, Expires, Options, Patch};
 use super::time;
 use super::token::{self, Usage};
 use super::url::{encode_component, Origin};
@@ -241,7 +239,7 @@ impl Config {
     }
 
     /// `GET /tokens/v2/{username}` with the list filters.
-    pub fn list_tokens(&self, o: &ListTokens) -> Result<Request, Error> {
+    pub fn list_tokens(&self, o: &Options) -> Result<Request, Error> {
         let mut target = self.account_path("/tokens/v2", &o.username)?;
         let mut query = Vec::new();
         if let Some(d) = o.default {
@@ -293,12 +291,8 @@ impl Config {
     /// `POST /tokens/v2/{username}` with `expires`: a temporary token. `api_now_ms` is the current
     /// time on the API's clock (as well as the client knows it), from which a relative expiry
     /// counts and against which an absolute one is checked.
-    pub fn create_temp_token(
-        &self,
-        o: &CreateTempToken,
-        api_now_ms: f64,
-    ) -> Result<Request, Error> {
-        if o.allowed_urls.0 {
+    pub fn create_temp_token(&self, o: &Options, api_now_ms: f64) -> Result<Request, Error> {
+        if !o.allowed_urls.is_keep() {
             return Err(Error::invalid(
                 "allowedUrls cannot be set on a temporary token (the API does not allow it).",
             ));
@@ -311,19 +305,17 @@ impl Config {
     }
 
     /// `POST /tokens/v2/{username}`: a permanent pk or sk token.
-    pub fn create(&self, o: &Create) -> Result<Request, Error> {
+    pub fn create(&self, o: &Options) -> Result<Request, Error> {
         let body = CreateBody {
             scopes: required_scopes(&o.scopes)?,
             note: o.note.as_deref().map(checked_note).transpose()?,
-            allowed_urls: o.allowed_urls.as_deref().map(checked_urls).transpose()?,
-            allowed_applications: o
-                .allowed_applications
-                .as_deref()
-                .map(checked_applications)
+            allowed_urls: given("allowedUrls", &o.allowed_urls)?
+                .map(|urls| checked_urls(urls))
                 .transpose()?,
-            resources: o
-                .resources
-                .as_deref()
+            allowed_applications: given("allowedApplications", &o.allowed_applications)?
+                .map(|apps| checked_applications(apps))
+                .transpose()?,
+            resources: given("resources", &o.resources)?
                 .map(|r| checked_strings("resources", r))
                 .transpose()?,
         };
@@ -332,7 +324,7 @@ impl Config {
     }
 
     /// `PATCH /tokens/v2/{username}/{id}`: only the given fields change.
-    pub fn update(&self, o: &Update) -> Result<Request, Error> {
+    pub fn update(&self, o: &Options) -> Result<Request, Error> {
         let id = authorization_id(&o.authorization_id)?;
         if let Patch::Set(urls) = &o.allowed_urls {
             checked_urls(urls)?;
@@ -419,6 +411,15 @@ pub fn authorization_id(id: &Option<String>) -> Result<&str, Error> {
         ));
     }
     Ok(id)
+}
+
+/// A restriction given to `create`: absent, or a value (`null` clears only in an update).
+fn given<'a, T: Expected>(name: &str, patch: &'a Patch<T>) -> Result<Option<&'a T>, Error> {
+    match patch {
+        Patch::Keep => Ok(None),
+        Patch::Set(value) => Ok(Some(value)),
+        Patch::Clear => Err(Error::invalid(format!("{name} must be {}.", T::EXPECTED))),
+    }
 }
 
 fn checked_strings<'a>(name: &str, values: &'a [String]) -> Result<&'a [String], Error> {

@@ -551,7 +551,7 @@ mod tests {
     fn transport_failures_map_to_their_kinds() {
         let c = config();
         let req = c
-            .create(&crate::core::options::Create {
+            .create(&crate::core::options::Options {
                 scopes: Some(vec!["styles:read".into()]),
                 ..Default::default()
             })

@@ -87,7 +87,7 @@ pub fn counts_as_deleted(req: &Request, status: u16, earlier_unknown: bool) -> b
 mod tests {
     use super::*;
     use crate::core::error::RateLimit;
-    use crate::core::options::{Create, Update};
+    use crate::core::options::Options;
     use crate::core::request::Config;
     use crate::core::url::Origin;
 
@@ -130,13 +130,13 @@ mod tests {
     fn writes() -> [Request; 2] {
         let c = config();
         let create = c
-            .create(&Create {
+            .create(&Options {
                 scopes: Some(vec!["a:b".into()]),
                 ..Default::default()
             })
             .unwrap();
         let update = c
-            .update(&Update {
+            .update(&Options {
                 authorization_id: Some("id".into()),
                 note: Some("n".into()),
                 ..Default::default()

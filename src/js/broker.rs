@@ -18,7 +18,7 @@ use crate::core::broker::{
     VERIFY_EVERY_MS,
 };
 use crate::core::error::Error;
-use crate::core::options::{BrokerOptions, CreateTempToken, Expires};
+use crate::core::options::{Expires, Method, Options};
 use crate::core::token;
 use crate::transport;
 
@@ -258,7 +258,7 @@ impl Broker {
     /// Asks the API for a token; on success holds it (and shares it through the store), on
     /// failure waits longer before the next try.
     async fn mint(&self) {
-        let options = CreateTempToken {
+        let options = Options {
             scopes: Some(self.policy.scopes.clone()),
             expires: Some(Expires::In(f64::from(self.policy.expires_s))),
             ..Default::default()
@@ -470,9 +470,9 @@ impl TokenBroker {
 impl TokenBroker {
     fn build(options: &JsValue) -> Result<TokenBroker, Error> {
         let (authorize, store, rest) = convert::broker_parts(options)?;
-        let o: BrokerOptions = convert::options(&rest, "new TokenBroker")?;
+        let o = convert::options(&rest, Method::NewTokenBroker)?;
         let policy = Policy::new(&o)?;
-        let client = Client::new(o.client(), convert::env_var)?;
+        let client = Client::new(o, convert::env_var)?;
         let username = client.config.username.clone().ok_or_else(|| {
             Error::invalid("username is required when the access token does not name its account.")
         })?;

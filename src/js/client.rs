@@ -7,16 +7,12 @@
 use std::cell::RefCell;
 
 use js_sys::{Array, Math, Reflect};
-use serde::Deserialize;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{AbortSignal, Headers};
 
 use super::convert;
 use crate::core::error::{Error, RateLimit};
-use crate::core::options::{
-    checked_timeout, AllowedApplication, ClientOptions, Create, CreateTempToken, ListTokens,
-    RateLimitOption, Rotate,
-};
+use crate::core::options::{checked_timeout, AllowedApplication, Options, Patch, RateLimitOption};
 use crate::core::pacing::{Pacer, Slot};
 use crate::core::request::{self, Config, Request};
 use crate::core::response::{self, Failure, Search, Visited};
@@ -133,23 +129,74 @@ impl From<Error> for RotateFailed {
 }
 
 /// The settings a rotation copies from the old token, as the listing shows them.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct Listed {
-    #[serde(default)]
     default: bool,
-    #[serde(default)]
     scopes: Vec<String>,
     note: Option<String>,
-    allowed_urls: Option<Vec<String>>,
-    allowed_applications: Option<Vec<AllowedApplication>>,
-    resources: Option<Vec<String>>,
+    allowed_urls: Patch<Vec<String>>,
+    allowed_applications: Patch<Vec<AllowedApplication>>,
+    resources: Patch<Vec<String>>,
+}
+
+impl Listed {
+    /// Reads them from the token's object in the listing (parsed by the platform): `None` when
+    /// one is not of its type.
+    fn read(token: &JsValue) -> Option<Listed> {
+        let strings_at = |key| match member(token, key) {
+            None => Some(Patch::Keep),
+            Some(value) => strings(value).map(Patch::Set),
+        };
+        let app = |app: JsValue| {
+            Some(AllowedApplication {
+                platform: member(&app, "platform")?.as_string()?,
+                bundle_id: member(&app, "bundleId")?.as_string()?,
+            })
+        };
+        let allowed_applications = match member(token, "allowedApplications") {
+            None => Patch::Keep,
+            Some(apps) => Patch::Set(
+                apps.dyn_into::<Array>()
+                    .ok()?
+                    .iter()
+                    .map(app)
+                    .collect::<Option<_>>()?,
+            ),
+        };
+        Some(Listed {
+            default: member(token, "default").map_or(Some(false), |d| d.as_bool())?,
+            scopes: member(token, "scopes").map_or(Some(Vec::new()), strings)?,
+            note: match member(token, "note") {
+                None => None,
+                Some(note) => Some(note.as_string()?),
+            },
+            allowed_urls: strings_at("allowedUrls")?,
+            allowed_applications,
+            resources: strings_at("resources")?,
+        })
+    }
+}
+
+/// The value of `key` in an object the API sent; `None` when it is absent or `null`.
+fn member(object: &JsValue, key: &str) -> Option<JsValue> {
+    Reflect::get(object, &key.into())
+        .ok()
+        .filter(|value| !value.is_undefined() && !value.is_null())
+}
+
+/// An array of strings as a `Vec`; `None` when it is not one.
+fn strings(value: JsValue) -> Option<Vec<String>> {
+    value
+        .dyn_into::<Array>()
+        .ok()?
+        .iter()
+        .map(|s| s.as_string())
+        .collect()
 }
 
 impl Client {
     /// A client from the constructor's options; `env` reads an environment variable (Node's
     /// `process.env`), where the access token may come from.
-    pub fn new(o: ClientOptions, env: impl Fn(&str) -> Option<String>) -> Result<Client, Error> {
+    pub fn new(o: Options, env: impl Fn(&str) -> Option<String>) -> Result<Client, Error> {
         let access_token = match o.access_token {
             Some(t) if t.is_empty() => {
                 return Err(Error::invalid("accessToken must be a non-empty string."))
@@ -402,11 +449,7 @@ impl Client {
     /// API still refuses the expiry (its clock moved), the time of that refusal is taken and the
     /// create made once more: a 422 creates nothing. An absolute expiry is the caller's own
     /// decision: it is checked against the caller's clock only, and sent as it is.
-    pub async fn create_temp_token(
-        &self,
-        o: &CreateTempToken,
-        limits: &Limits,
-    ) -> Result<Reply, Error> {
+    pub async fn create_temp_token(&self, o: &Options, limits: &Limits) -> Result<Reply, Error> {
         // Built first, so that bad input is refused before anything is sent.
         if !o.relative() {
             let req = self
@@ -461,7 +504,7 @@ impl Client {
 
     /// The first page of the account's tokens, 100 to a page, as a rotation reads them.
     fn full_listing(&self, username: &Option<String>) -> Result<Request, Error> {
-        self.config.list_tokens(&ListTokens {
+        self.config.list_tokens(&Options {
             username: username.clone(),
             limit: Some(100.0),
             ..Default::default()
@@ -492,7 +535,7 @@ impl Client {
     /// `rotate`: a new token with the old one's settings, then (if asked) the old one deleted.
     /// The create always comes first; a failed delete leaves the new token in the error, and so
     /// does a create that got no clear answer when the listing shows the token it made.
-    pub async fn rotate(&self, o: &Rotate, limits: &Limits) -> Result<Rotated, RotateFailed> {
+    pub async fn rotate(&self, o: &Options, limits: &Limits) -> Result<Rotated, RotateFailed> {
         let id = request::authorization_id(&o.authorization_id)?;
         // Every request that can be built now is, so that bad input is refused before any is sent.
         let delete = self.config.delete(&o.username, &o.authorization_id)?;
@@ -500,19 +543,14 @@ impl Client {
         let deadline = self.start(&listing, limits)?;
         let began = self.api_now();
         // There is no single-token GET: the listing is read up to the page that holds the token.
-        let has_id = |t: &JsValue| {
-            Reflect::get(t, &"id".into())
-                .ok()
-                .and_then(|v| v.as_string())
-                .as_deref()
-                == Some(id)
-        };
+        let has_id =
+            |t: &JsValue| member(t, "id").and_then(|v| v.as_string()).as_deref() == Some(id);
         let (previous, listing) = match self.find_listed(listing, &deadline, &has_id).await {
             Ok(found) => found,
             Err(Ok(last)) => return Err(response::no_such_token(&last, &self.config.origin).into()),
             Err(Err(error)) => return Err(error.into()),
         };
-        let listed: Listed = convert::from_json(&previous)
+        let listed = Listed::read(&previous)
             .ok_or_else(|| self.fail(&listing, Failure::Decode { status: 200 }))?;
         if listed.default {
             return Err(Error::invalid(
@@ -526,7 +564,7 @@ impl Client {
             )
             .into());
         }
-        let create = self.config.create(&Create {
+        let create = self.config.create(&Options {
             username: o.username.clone(),
             scopes: Some(listed.scopes.clone()),
             note: listed.note.clone(),
@@ -562,8 +600,7 @@ impl Client {
                 deleted: true,
             }),
             Err(error) => {
-                let new_id = Reflect::get(&created.data, &"id".into())
-                    .ok()
+                let new_id = member(&created.data, "id")
                     .and_then(|v| v.as_string())
                     .unwrap_or_default();
                 Err(RotateFailed {
@@ -580,7 +617,7 @@ impl Client {
     /// aborted.
     async fn look_for_created(
         &self,
-        o: &Rotate,
+        o: &Options,
         scopes: &[String],
         note: &Option<String>,
         old_id: &str,
@@ -602,23 +639,21 @@ impl Client {
         // for a `created` written in whole seconds.
         let since = began - 1_000.0;
         let made_here = |token: &JsValue| {
-            let text = |key: &str| Reflect::get(token, &key.into()).ok()?.as_string();
+            let text = |key: &str| member(token, key)?.as_string();
             let created = text("created").and_then(|c| crate::core::time::parse_rfc3339(&c));
             let made_since = created.is_some_and(|ms| ms as f64 >= since);
             if text("id").is_none_or(|id| id == old_id) || !made_since || &text("note") != note {
                 return false;
             }
-            let scopes = Reflect::get(token, &"scopes".into()).unwrap_or_default();
-            let mut has: Vec<String> = scopes
-                .dyn_ref::<Array>()
-                .map(|scopes| scopes.iter().filter_map(|s| s.as_string()).collect())
+            let mut has = member(token, "scopes")
+                .and_then(strings)
                 .unwrap_or_default();
             has.sort_unstable();
             has == wanted
         };
         match self.find_listed(listing, &deadline, &made_here).await {
             Ok((token, _)) => {
-                let text = |key: &str| Reflect::get(&token, &key.into()).ok()?.as_string();
+                let text = |key: &str| member(&token, key)?.as_string();
                 let id = text("id").unwrap_or_default();
                 let with_token = text("token").is_some();
                 (Search::Found { id, with_token }, Some(token))

@@ -2,14 +2,12 @@
 //! package hands back (response objects, `MapboxError`s, decoded and found tokens).
 
 use js_sys::{Date, Function, Object, Reflect, JSON};
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
 use crate::core::error::Error;
-use crate::core::options;
-use crate::core::plain;
+use crate::core::options::{self, Method, Options};
 use crate::core::token::{self, Found, TokenInfo};
 
 /// The JSON text of a caller's value: `JSON.stringify`, whose exceptions (a throwing getter or
@@ -17,12 +15,6 @@ use crate::core::token::{self, Found, TokenInfo};
 /// wasm module. `None` when the value has no JSON text.
 fn json_text(value: &JsValue) -> Option<String> {
     JSON::stringify(value).ok()?.as_string()
-}
-
-/// A caller's value read as `T` through its JSON text (see [`json_text`]).
-pub fn from_json<T: DeserializeOwned>(value: &JsValue) -> Option<T> {
-    let parsed = serde_json::from_str(&json_text(value)?).ok()?;
-    plain::from_value(parsed).ok()
 }
 
 thread_local! {
@@ -34,14 +26,17 @@ thread_local! {
 /// through its JSON text: a value that has none is refused like any other bad input. Options
 /// that property access finds on the object's prototype chain (a class instance's getters) count
 /// as given, like its own.
-pub fn options<T: DeserializeOwned + Default>(value: &JsValue, method: &str) -> Result<T, Error> {
+pub fn options(value: &JsValue, method: Method) -> Result<Options, Error> {
     if value.is_undefined() || value.is_null() {
         return options::parse(None, method);
     }
     if !value.is_object() {
-        return Err(Error::invalid(format!("{method} takes an options object.")));
+        return Err(Error::invalid(format!(
+            "{} takes an options object.",
+            method.name()
+        )));
     }
-    let text = options_text(value, method, options::field_names::<T>())?;
+    let text = options_text(value, method.name(), method.names())?;
     options::parse(Some(&text), method).map_err(|e| unreadable_option(value, &text).unwrap_or(e))
 }
 
@@ -208,6 +203,10 @@ extern "C" {
     fn set_json(this: &Fields, json: &JsValue);
     #[wasm_bindgen(method, setter = nextStart)]
     fn set_next_start(this: &Fields, next_start: &JsValue);
+
+    /// `Array.isArray`, which throws for a revoked Proxy.
+    #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
+    fn is_array(value: &JsValue) -> Result<bool, JsValue>;
 
     /// The global `Promise`.
     #[wasm_bindgen(thread_local_v2, js_name = Promise)]
@@ -381,6 +380,18 @@ pub fn rotated(created: &JsValue, previous: &JsValue, deleted: bool) -> JsValue 
     set(&object, "previous", previous);
     set(&object, "deleted", &JsValue::from_bool(deleted));
     object.into()
+}
+
+/// The strings of a caller's array; `None` unless it is an array of strings. Read as property
+/// access reads it, with exceptions caught (it may be a Proxy whose traps throw).
+pub fn strings_of(value: &JsValue) -> Option<Vec<String>> {
+    if !is_array(value).ok()? {
+        return None;
+    }
+    let length = Reflect::get(value, &"length".into()).ok()?.as_f64()?;
+    (0..length as u32)
+        .map(|i| Reflect::get_u32(value, i).ok()?.as_string())
+        .collect()
 }
 
 /// A JS array of strings.

@@ -17,13 +17,12 @@ use std::pin::Pin;
 use std::rc::Rc;
 
 use js_sys::{Object, Promise, Reflect, Symbol, Uint8Array};
-use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use crate::core::error::Error;
-use crate::core::options::{self, CallOptions, ClientOptions};
-use crate::core::request;
+use crate::core::options::{Method, Options};
+use crate::core::request::{self, Config, Request};
 use crate::core::response;
 use crate::core::token::{self, Units};
 use client::{Client, Limits};
@@ -56,8 +55,13 @@ fn report_panics() {
 /// that the machinery that polls it is built into the module once, not once per method.
 type Work = Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>;
 
-/// The promise of `work`: resolved with its value, or rejected with its `MapboxError`.
+/// The promise of `work`: resolved with its value, or rejected with its `MapboxError`. (A thin
+/// generic shell: the work is boxed at once, and what follows is built into the module once.)
 fn spawn(work: impl Future<Output = Result<JsValue, Error>> + 'static) -> Promise {
+    settle(Box::pin(work))
+}
+
+fn settle(work: Pin<Box<dyn Future<Output = Result<JsValue, Error>>>>) -> Promise {
     promise(Box::pin(async move { work.await.map_err(convert::error) }))
 }
 
@@ -82,19 +86,36 @@ pub struct Tokens {
 
 impl Tokens {
     /// Reads a method's options and its limits (`timeout`, `signal`).
-    fn read<O: DeserializeOwned + Default + CallOptions>(
-        &self,
-        options: &JsValue,
-        method: &str,
-    ) -> Result<(O, Limits), Error> {
-        let o: O = convert::options(options, method)?;
-        let signal = if o.signal_given() {
+    fn read(&self, options: &JsValue, method: Method) -> Result<(Options, Limits), Error> {
+        let o = convert::options(options, method)?;
+        let signal = if o.signal.0 {
             Some(convert::signal(options)?)
         } else {
             None
         };
-        let limits = self.client.limits(o.timeout(), signal)?;
+        let limits = self.client.limits(o.timeout, signal)?;
         Ok((o, limits))
+    }
+
+    /// The promise of a method made of one request, which `build` makes of the options: read
+    /// now, so that the caller may change or reuse the object at once. Six methods are this.
+    fn one_request(
+        &self,
+        options: &JsValue,
+        method: Method,
+        build: fn(&Config, &Options) -> Result<Request, Error>,
+    ) -> Promise {
+        let read = self.read(options, method);
+        let client = self.client.clone();
+        spawn(async move {
+            let (o, limits) = read?;
+            let reply = client.call(&build(&client.config, &o)?, &limits).await?;
+            // A page of `listTokens` also says where the next one starts.
+            let next = (method == Method::ListTokens).then(|| {
+                response::next_start(reply.header("link").as_deref(), &client.config.origin)
+            });
+            Ok(reply.into_js(next))
+        })
     }
 }
 
@@ -120,7 +141,7 @@ impl Tokens {
     pub fn new(
         #[wasm_bindgen(unchecked_optional_param_type = "TokensOptions")] options: JsValue,
     ) -> Result<Tokens, JsValue> {
-        convert::options::<ClientOptions>(&options, "new Tokens")
+        convert::options(&options, Method::NewTokens)
             .and_then(|o| Client::new(o, convert::env_var))
             .map(|client| Tokens {
                 client: Rc::new(client),
@@ -163,16 +184,7 @@ impl Tokens {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "ListTokensOptions")] options: JsValue,
     ) -> Promise {
-        let read = self.read::<options::ListTokens>(&options, "listTokens");
-        let client = self.client.clone();
-        spawn(async move {
-            let (o, limits) = read?;
-            let reply = client
-                .call(&client.config.list_tokens(&o)?, &limits)
-                .await?;
-            let next = response::next_start(reply.header("link").as_deref(), &client.config.origin);
-            Ok(reply.into_js(Some(next)))
-        })
+        self.one_request(&options, Method::ListTokens, Config::list_tokens)
     }
 
     /// Every token of the account, following the API's `Link: rel="next"` pages on the
@@ -183,8 +195,8 @@ impl Tokens {
         #[wasm_bindgen(unchecked_optional_param_type = "ListAllTokensOptions")] options: JsValue,
     ) -> JsValue {
         let first = self
-            .read::<options::ListAllTokens>(&options, "listAllTokens")
-            .and_then(|(o, limits)| Ok((self.client.config.list_tokens(&o.into())?, limits)));
+            .read(&options, Method::ListAllTokens)
+            .and_then(|(o, limits)| Ok((self.client.config.list_tokens(&o)?, limits)));
         TokenIterator::wrap(Pages::new(self.client.clone(), first))
     }
 
@@ -200,7 +212,7 @@ impl Tokens {
         &self,
         #[wasm_bindgen(unchecked_param_type = "CreateTempTokenOptions")] options: JsValue,
     ) -> Promise {
-        let read = self.read::<options::CreateTempToken>(&options, "createTempToken");
+        let read = self.read(&options, Method::CreateTempToken);
         let client = self.client.clone();
         spawn(async move {
             let (o, limits) = read?;
@@ -218,13 +230,7 @@ impl Tokens {
         &self,
         #[wasm_bindgen(unchecked_param_type = "CreateTokenOptions")] options: JsValue,
     ) -> Promise {
-        let read = self.read::<options::Create>(&options, "create");
-        let client = self.client.clone();
-        spawn(async move {
-            let (o, limits) = read?;
-            let reply = client.call(&client.config.create(&o)?, &limits).await?;
-            Ok(reply.into_js(None))
-        })
+        self.one_request(&options, Method::Create, Config::create)
     }
 
     /// Changes a token's note, scopes or restrictions; fields left out stay as they are, and
@@ -236,13 +242,7 @@ impl Tokens {
         &self,
         #[wasm_bindgen(unchecked_param_type = "UpdateTokenOptions")] options: JsValue,
     ) -> Promise {
-        let read = self.read::<options::Update>(&options, "update");
-        let client = self.client.clone();
-        spawn(async move {
-            let (o, limits) = read?;
-            let reply = client.call(&client.config.update(&o)?, &limits).await?;
-            Ok(reply.into_js(None))
-        })
+        self.one_request(&options, Method::Update, Config::update)
     }
 
     /// Asks the API whether a token is valid: the client's own, or `accessToken` if given (no
@@ -255,12 +255,8 @@ impl Tokens {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "CheckValidityOptions")] options: JsValue,
     ) -> Promise {
-        let read = self.read::<options::CheckValidity>(&options, "checkValidity");
-        let client = self.client.clone();
-        spawn(async move {
-            let (o, limits) = read?;
-            let req = client.config.check_validity(o.access_token);
-            Ok(client.call(&req, &limits).await?.into_js(None))
+        self.one_request(&options, Method::CheckValidity, |config, o| {
+            Ok(config.check_validity(o.access_token.clone()))
         })
     }
 
@@ -272,12 +268,8 @@ impl Tokens {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "ListScopesOptions")] options: JsValue,
     ) -> Promise {
-        let read = self.read::<options::ListScopes>(&options, "listScopes");
-        let client = self.client.clone();
-        spawn(async move {
-            let (o, limits) = read?;
-            let req = client.config.list_scopes(&o.username)?;
-            Ok(client.call(&req, &limits).await?.into_js(None))
+        self.one_request(&options, Method::ListScopes, |config, o| {
+            config.list_scopes(&o.username)
         })
     }
 
@@ -290,12 +282,8 @@ impl Tokens {
         &self,
         #[wasm_bindgen(unchecked_param_type = "DeleteTokenOptions")] options: JsValue,
     ) -> Promise {
-        let read = self.read::<options::Delete>(&options, "delete");
-        let client = self.client.clone();
-        spawn(async move {
-            let (o, limits) = read?;
-            let req = client.config.delete(&o.username, &o.authorization_id)?;
-            Ok(client.call(&req, &limits).await?.into_js(None))
+        self.one_request(&options, Method::Delete, |config, o| {
+            config.delete(&o.username, &o.authorization_id)
         })
     }
 
@@ -312,7 +300,7 @@ impl Tokens {
         &self,
         #[wasm_bindgen(unchecked_param_type = "RotateOptions")] options: JsValue,
     ) -> Promise {
-        let read = self.read::<options::Rotate>(&options, "rotate");
+        let read = self.read(&options, Method::Rotate);
         let client = self.client.clone();
         promise(Box::pin(async move {
             let (o, limits) = read.map_err(convert::error)?;
@@ -418,7 +406,7 @@ pub fn find_tokens(
 pub fn token_usage_for(
     #[wasm_bindgen(unchecked_param_type = "readonly string[]")] scopes: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let scopes: Vec<String> = convert::from_json(&scopes)
+    let scopes = convert::strings_of(&scopes)
         .ok_or_else(|| convert::error(Error::invalid("scopes must be an array of strings.")))?;
     request::token_usage_for(&scopes)
         .map(|usage| JsValue::from_str(usage.as_str()))

@@ -1,7 +1,72 @@
 use super::*;
+use crate::core::plain::Refused;
+use serde::de::{DeserializeOwned, Visitor};
 
-fn parse_as<T: DeserializeOwned + Default>(json: &str) -> Result<T, Error> {
-    parse(Some(json), "listTokens")
+fn parse_as(json: &str) -> Result<Options, Error> {
+    parse(Some(json), Method::ListTokens)
+}
+
+/// The field names of `T` as serde reads them, asked of serde itself (a struct's `Deserialize`
+/// names its fields when it asks for a struct).
+pub fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
+    struct Names<'a>(&'a mut &'static [&'static str]);
+
+    impl<'de> Deserializer<'de> for Names<'_> {
+        type Error = Refused;
+
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+            Err(de::Error::custom("not a struct"))
+        }
+
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            fields: &'static [&'static str],
+            _visitor: V,
+        ) -> Result<V::Value, Self::Error> {
+            *self.0 = fields;
+            Err(de::Error::custom("fields read"))
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+            option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
+            ignored_any
+        }
+    }
+
+    let mut names: &'static [&'static str] = &[];
+    let _ = T::deserialize(Names(&mut names));
+    names
+}
+
+#[test]
+fn every_method_takes_options_that_options_has_and_every_option_has_a_method() {
+    let fields = field_names::<Options>();
+    let methods = [
+        Method::NewTokens,
+        Method::NewTokenBroker,
+        Method::ListTokens,
+        Method::ListAllTokens,
+        Method::CreateTempToken,
+        Method::Create,
+        Method::Update,
+        Method::CheckValidity,
+        Method::ListScopes,
+        Method::Delete,
+        Method::Rotate,
+    ];
+    for method in methods {
+        for name in method.names() {
+            assert!(fields.contains(name), "{}: {name}", method.name());
+        }
+    }
+    for field in fields {
+        assert!(
+            methods.iter().any(|m| m.names().contains(field)),
+            "no method takes {field}"
+        );
+    }
 }
 
 fn message<T>(r: Result<T, Error>) -> String {
@@ -14,9 +79,9 @@ fn message<T>(r: Result<T, Error>) -> String {
 #[test]
 fn nothing_null_and_empty_objects_are_no_options() {
     for o in [
-        parse::<ListTokens>(None, "m").unwrap(),
-        parse_as::<ListTokens>("null").unwrap(),
-        parse_as::<ListTokens>("{}").unwrap(),
+        parse(None, Method::ListTokens).unwrap(),
+        parse_as("null").unwrap(),
+        parse_as("{}").unwrap(),
     ] {
         assert_eq!(o.username, None);
         assert_eq!(o.limit, None);
@@ -28,38 +93,37 @@ fn nothing_null_and_empty_objects_are_no_options() {
 fn only_objects_with_known_keys() {
     for json in ["[]", "\"x\"", "3", "true"] {
         assert_eq!(
-            message(parse_as::<ListTokens>(json)),
+            message(parse_as(json)),
             "listTokens takes an options object."
         );
     }
     assert_eq!(
-        message(parse_as::<ListTokens>("{")),
+        message(parse_as("{")),
         "listTokens: the options object could not be read."
     );
     assert_eq!(
-        message(parse_as::<ListTokens>(r#"{"usernme":"a"}"#)),
+        message(parse_as(r#"{"usernme":"a"}"#)),
         "listTokens has no option \"usernme\"; its options are: username, default, limit, sortby, start, usage, timeout, signal."
     );
     assert_eq!(
-        message(parse::<ListScopes>(Some(r#"{"b":1}"#), "listScopes")),
+        message(parse(Some(r#"{"b":1}"#), Method::ListScopes)),
         "listScopes has no option \"b\"; its options are: username, timeout, signal."
     );
     // listAllTokens has no cursor.
-    assert!(message(parse::<ListAllTokens>(
-        Some(r#"{"start":"x"}"#),
-        "listAllTokens"
-    ))
-    .starts_with("listAllTokens has no option \"start\""));
+    assert!(
+        message(parse(Some(r#"{"start":"x"}"#), Method::ListAllTokens))
+            .starts_with("listAllTokens has no option \"start\"")
+    );
     // An unknown key that looks like a token is not repeated.
     let token = "pk.eyJ1IjoiYSJ9.abcdefghijklmnopqrstuv";
-    assert!(!message(parse_as::<ListTokens>(&format!(r#"{{"{token}":1}}"#))).contains(token));
+    assert!(!message(parse_as(&format!(r#"{{"{token}":1}}"#))).contains(token));
 }
 
 #[test]
 fn typed_fields() {
-    let o: Update = parse_as(
+    let o = parse(Some(
         r#"{"username":"ann","authorizationId":"id","scopes":["a","b"],"allowedUrls":null,"resources":["r"],"timeout":5,"signal":{}}"#,
-    )
+    ), Method::Update)
     .unwrap();
     assert_eq!(o.username.as_deref(), Some("ann"));
     assert_eq!(o.scopes, Some(vec!["a".into(), "b".into()]));
@@ -69,16 +133,16 @@ fn typed_fields() {
     assert_eq!(o.timeout, Some(5.0));
     assert!(o.signal.0);
 
-    let o: CreateTempToken =
-        parse_as(r#"{"scopes":["a"],"expires":"2026-01-01T00:00:00.000Z"}"#).unwrap();
+    let temp = |json| parse(Some(json), Method::CreateTempToken).unwrap();
+    let o = temp(r#"{"scopes":["a"],"expires":"2026-01-01T00:00:00.000Z"}"#);
     assert_eq!(
         o.expires,
         Some(Expires::At("2026-01-01T00:00:00.000Z".into()))
     );
     assert!(!o.relative());
-    let o: CreateTempToken = parse_as(r#"{"scopes":["a"],"expires":60}"#).unwrap();
+    let o = temp(r#"{"scopes":["a"],"expires":60}"#);
     assert_eq!(o.expires, Some(Expires::In(60.0)));
-    assert!(o.relative() && CreateTempToken::default().relative());
+    assert!(o.relative() && Options::default().relative());
 }
 
 #[test]
@@ -100,7 +164,7 @@ fn wrong_types_name_the_option_and_never_the_value() {
             "default must be true or false.",
         ),
     ] {
-        assert_eq!(message(parse_as::<ListTokens>(json)), expected, "{json}");
+        assert_eq!(message(parse_as(json)), expected, "{json}");
     }
     for (json, expected) in [
         (r#"{"scopes":["a",1]}"#, "scopes must be an array of strings."),
@@ -110,31 +174,34 @@ fn wrong_types_name_the_option_and_never_the_value() {
             "allowedApplications must be an array of { platform, bundleId } objects with string values.",
         ),
     ] {
-        assert_eq!(message(parse::<Create>(Some(json), "create")), expected, "{json}");
+        assert_eq!(message(parse(Some(json), Method::Create)), expected, "{json}");
     }
-    assert!(message(parse::<CreateTempToken>(
-        Some(r#"{"expires":{}}"#),
-        "createTempToken"
-    ))
-    .starts_with("expires must be a number of seconds, a Date or an ISO 8601 string"));
-    assert!(message(parse::<CreateTempToken>(
-        Some(r#"{"expires":null}"#),
-        "createTempToken"
-    ))
-    .starts_with("expires must be a number of seconds"));
+    assert!(
+        message(parse(Some(r#"{"expires":{}}"#), Method::CreateTempToken))
+            .starts_with("expires must be a number of seconds, a Date or an ISO 8601 string")
+    );
+    assert!(
+        message(parse(Some(r#"{"expires":null}"#), Method::CreateTempToken))
+            .starts_with("expires must be a number of seconds")
+    );
     assert_eq!(
-        message(parse::<Update>(Some(r#"{"allowedUrls":"x"}"#), "update")),
+        message(parse(Some(r#"{"allowedUrls":"x"}"#), Method::Update)),
         "allowedUrls must be an array of strings, or null to clear it."
+    );
+    // Only an update clears with null.
+    assert_eq!(
+        message(parse(Some(r#"{"allowedUrls":"x"}"#), Method::Create)),
+        "allowedUrls must be an array of strings."
     );
 }
 
 #[test]
 fn the_rate_limit_option() {
-    let o: ClientOptions = parse(Some(r#"{"rateLimit":false}"#), "new Tokens").unwrap();
+    let o = parse(Some(r#"{"rateLimit":false}"#), Method::NewTokens).unwrap();
     assert_eq!(o.rate_limit, Some(RateLimitOption::Off));
-    let o: ClientOptions = parse(
+    let o = parse(
         Some(r#"{"rateLimit":{"limit":5,"interval":4}}"#),
-        "new Tokens",
+        Method::NewTokens,
     )
     .unwrap();
     assert_eq!(
@@ -151,9 +218,9 @@ fn the_rate_limit_option() {
         r#"{"limit":5,"interval":4,"x":1}"#,
         "5",
     ] {
-        let m = message(parse::<ClientOptions>(
+        let m = message(parse(
             Some(&format!(r#"{{"rateLimit":{bad}}}"#)),
-            "new Tokens",
+            Method::NewTokens,
         ));
         assert!(
             m.starts_with("rateLimit must be false or { limit, interval }"),
@@ -176,10 +243,7 @@ fn timeouts_are_positive_and_fit_a_timer() {
 fn an_unknown_key_is_redacted_before_it_is_cut_short() {
     // 40 characters of this key would no longer look like a token, and would show its payload.
     let key = "pk.eyJ1IjoiYWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXoifQ.c2lnbmF0dXJlc2lnbmF0dXJl";
-    let m = message(parse::<ListScopes>(
-        Some(&format!("{{\"{key}\":1}}")),
-        "listScopes",
-    ));
+    let m = message(parse(Some(&format!("{{\"{key}\":1}}")), Method::ListScopes));
     assert!(m.contains("\"pk.[redacted]\""), "{m}");
     assert!(!m.contains("eyJ1"), "{m}");
 }
@@ -191,9 +255,9 @@ fn allowed_urls_on_a_temporary_token_is_noted_even_when_null() {
         r#"{"allowedUrls":[]}"#,
         r#"{"allowedUrls":["https://x"]}"#,
     ] {
-        let o = parse::<CreateTempToken>(Some(json), "createTempToken").unwrap();
-        assert!(o.allowed_urls.0, "{json}");
+        let o = parse(Some(json), Method::CreateTempToken).unwrap();
+        assert!(!o.allowed_urls.is_keep(), "{json}");
     }
-    let o = parse::<CreateTempToken>(Some("{}"), "createTempToken").unwrap();
-    assert!(!o.allowed_urls.0);
+    let o = parse(Some("{}"), Method::CreateTempToken).unwrap();
+    assert!(o.allowed_urls.is_keep());
 }

@@ -1,4 +1,3 @@
-use crate::core::options::Present;
 use serde_json::Value;
 
 use super::*;
@@ -45,10 +44,10 @@ fn body(req: &Request) -> Value {
 #[test]
 fn list_tokens_sends_every_filter() {
     let c = config();
-    let req = c.list_tokens(&ListTokens::default()).unwrap();
+    let req = c.list_tokens(&Options::default()).unwrap();
     assert_sends(&req, "GET", "/tokens/v2/demo", None);
     let req = c
-        .list_tokens(&ListTokens {
+        .list_tokens(&Options {
             username: Some("other user".into()),
             default: Some(false),
             limit: Some(25.0),
@@ -64,7 +63,7 @@ fn list_tokens_sends_every_filter() {
         format!("http://127.0.0.1:8787{}&access_token={}", req.target, TOKEN)
     );
     let req = c
-        .list_tokens(&ListTokens {
+        .list_tokens(&Options {
             default: Some(true),
             ..Default::default()
         })
@@ -76,23 +75,23 @@ fn list_tokens_sends_every_filter() {
 fn list_tokens_refuses_bad_filters() {
     let c = config();
     for limit in [0.0, -1.0, 1.5, f64::NAN, f64::INFINITY, 1e300] {
-        let m = invalid(c.list_tokens(&ListTokens {
+        let m = invalid(c.list_tokens(&Options {
             limit: Some(limit),
             ..Default::default()
         }));
         assert_eq!(m, "limit must be a positive whole number.");
     }
-    let m = invalid(c.list_tokens(&ListTokens {
+    let m = invalid(c.list_tokens(&Options {
         sortby: Some("name".into()),
         ..Default::default()
     }));
     assert_eq!(m, "sortby must be \"created\" or \"modified\".");
-    let m = invalid(c.list_tokens(&ListTokens {
+    let m = invalid(c.list_tokens(&Options {
         usage: Some("tk".into()),
         ..Default::default()
     }));
     assert_eq!(m, "usage must be \"pk\" or \"sk\".");
-    invalid(c.list_tokens(&ListTokens {
+    invalid(c.list_tokens(&Options {
         start: Some(String::new()),
         ..Default::default()
     }));
@@ -128,10 +127,10 @@ fn a_missing_username_is_a_clear_error() {
         username: None,
         ..config()
     };
-    let m = invalid(c.list_tokens(&ListTokens::default()));
+    let m = invalid(c.list_tokens(&Options::default()));
     assert!(m.contains("Pass { username }"), "{m}");
     assert!(c
-        .list_tokens(&ListTokens {
+        .list_tokens(&Options {
             username: Some("u".into()),
             ..Default::default()
         })
@@ -145,7 +144,7 @@ fn create_temp_token_sends_scopes_and_an_iso_expiry() {
     let c = config();
     let req = c
         .create_temp_token(
-            &CreateTempToken {
+            &Options {
                 scopes: scopes(&["styles:read"]),
                 expires: Some(Expires::In(60.0)),
                 ..Default::default()
@@ -162,7 +161,7 @@ fn create_temp_token_sends_scopes_and_an_iso_expiry() {
     // Default: one hour.
     let req = c
         .create_temp_token(
-            &CreateTempToken {
+            &Options {
                 scopes: scopes(&["a:b"]),
                 ..Default::default()
             },
@@ -177,7 +176,7 @@ fn create_temp_token_sends_scopes_and_an_iso_expiry() {
     let text = Expires::At("2026-09-21T14:43:20.000Z".into());
     let req = c
         .create_temp_token(
-            &CreateTempToken {
+            &Options {
                 scopes: scopes(&["a:b"]),
                 expires: Some(text),
                 ..Default::default()
@@ -192,7 +191,7 @@ fn create_temp_token_sends_scopes_and_an_iso_expiry() {
     let text = Expires::At("2026-09-21T16:43:20+02:00".into());
     let req = c
         .create_temp_token(
-            &CreateTempToken {
+            &Options {
                 scopes: scopes(&["a:b"]),
                 expires: Some(text),
                 ..Default::default()
@@ -209,7 +208,7 @@ fn create_temp_token_sends_scopes_and_an_iso_expiry() {
 #[test]
 fn create_temp_token_refuses_bad_expiry_scopes_and_urls() {
     let c = config();
-    let temp = |expires| CreateTempToken {
+    let temp = |expires| Options {
         scopes: scopes(&["styles:read"]),
         expires: Some(expires),
         ..Default::default()
@@ -234,8 +233,8 @@ fn create_temp_token_refuses_bad_expiry_scopes_and_urls() {
             .contains("time zone")
     );
     let m = invalid(c.create_temp_token(
-        &CreateTempToken {
-            allowed_urls: Present(true),
+        &Options {
+            allowed_urls: Patch::Set(vec![]),
             ..temp(Expires::In(60.0))
         },
         NOW,
@@ -244,11 +243,8 @@ fn create_temp_token_refuses_bad_expiry_scopes_and_urls() {
         m.contains("allowedUrls cannot be set on a temporary token"),
         "{m}"
     );
-    assert!(
-        invalid(c.create_temp_token(&CreateTempToken::default(), NOW))
-            .contains("scopes is required")
-    );
-    let empty = CreateTempToken {
+    assert!(invalid(c.create_temp_token(&Options::default(), NOW)).contains("scopes is required"));
+    let empty = Options {
         scopes: Some(vec![]),
         ..Default::default()
     };
@@ -259,7 +255,7 @@ fn create_temp_token_refuses_bad_expiry_scopes_and_urls() {
 fn create_sends_only_given_fields() {
     let c = config();
     let req = c
-        .create(&Create {
+        .create(&Options {
             scopes: scopes(&["styles:read"]),
             note: Some("test-token".into()),
             ..Default::default()
@@ -272,16 +268,16 @@ fn create_sends_only_given_fields() {
         Some(r#"{"scopes":["styles:read"],"note":"test-token"}"#),
     );
     let req = c
-        .create(&Create {
+        .create(&Options {
             username: Some("other".into()),
             scopes: scopes(&["styles:read", "styles:write"]),
             note: Some("ü \"q\"".into()),
-            allowed_urls: scopes(&["https://example.com"]),
-            allowed_applications: Some(vec![AllowedApplication {
+            allowed_urls: Patch::Set(vec!["https://example.com".into()]),
+            allowed_applications: Patch::Set(vec![AllowedApplication {
                 platform: "iOS".into(),
                 bundle_id: "com.example.app".into(),
             }]),
-            resources: scopes(&["mapbox.satellite"]),
+            resources: Patch::Set(vec!["mapbox.satellite".into()]),
             ..Default::default()
         })
         .unwrap();
@@ -297,31 +293,31 @@ fn create_sends_only_given_fields() {
 #[test]
 fn create_refuses_bad_input() {
     let c = config();
-    let base = || Create {
+    let base = || Options {
         scopes: scopes(&["styles:read"]),
         ..Default::default()
     };
-    assert!(invalid(c.create(&Create::default())).contains("scopes is required"));
-    assert!(invalid(c.create(&Create {
+    assert!(invalid(c.create(&Options::default())).contains("scopes is required"));
+    assert!(invalid(c.create(&Options {
         scopes: Some(vec![]),
         ..base()
     }))
     .contains("can never gain any"));
-    assert!(invalid(c.create(&Create {
+    assert!(invalid(c.create(&Options {
         scopes: scopes(&["styles:read", ""]),
         ..base()
     }))
     .contains("non-empty strings"));
     let long = "n".repeat(129);
     assert_eq!(
-        invalid(c.create(&Create {
+        invalid(c.create(&Options {
             note: Some(long),
             ..base()
         })),
         "note must be at most 128 characters."
     );
     assert!(
-        c.create(&Create {
+        c.create(&Options {
             note: Some("é".repeat(128)),
             ..base()
         })
@@ -329,14 +325,14 @@ fn create_refuses_bad_input() {
         "128 characters, more bytes"
     );
     let urls: Vec<String> = (0..101).map(|i| format!("https://{i}.example")).collect();
-    assert!(invalid(c.create(&Create {
-        allowed_urls: Some(urls.clone()),
+    assert!(invalid(c.create(&Options {
+        allowed_urls: Patch::Set(urls.clone()),
         ..base()
     }))
     .contains("at most 100"));
     assert!(c
-        .create(&Create {
-            allowed_urls: Some(urls[..100].to_vec()),
+        .create(&Options {
+            allowed_urls: Patch::Set(urls[..100].to_vec()),
             ..base()
         })
         .is_ok());
@@ -344,8 +340,8 @@ fn create_refuses_bad_input() {
         platform: "iOS".into(),
         bundle_id: String::new(),
     };
-    assert!(invalid(c.create(&Create {
-        allowed_applications: Some(vec![app]),
+    assert!(invalid(c.create(&Options {
+        allowed_applications: Patch::Set(vec![app]),
         ..base()
     }))
     .contains("bundleId"));
@@ -355,7 +351,7 @@ fn create_refuses_bad_input() {
 fn update_sends_only_changes_and_null_clears() {
     let c = config();
     let req = c
-        .update(&Update {
+        .update(&Options {
             authorization_id: Some("cid".into()),
             scopes: scopes(&["styles:read", "datasets:read"]),
             note: Some("updated".into()),
@@ -369,7 +365,7 @@ fn update_sends_only_changes_and_null_clears() {
         Some(r#"{"scopes":["styles:read","datasets:read"],"note":"updated"}"#),
     );
     let req = c
-        .update(&Update {
+        .update(&Options {
             authorization_id: Some("cid".into()),
             allowed_urls: Patch::Clear,
             allowed_applications: Patch::Clear,
@@ -382,7 +378,7 @@ fn update_sends_only_changes_and_null_clears() {
         Some(r#"{"allowedUrls":null,"allowedApplications":null,"resources":["r"]}"#)
     );
     let req = c
-        .update(&Update {
+        .update(&Options {
             authorization_id: Some("cid".into()),
             note: Some(String::new()),
             ..Default::default()
@@ -395,18 +391,18 @@ fn update_sends_only_changes_and_null_clears() {
 fn update_refuses_bad_input() {
     let c = config();
     let id = || Some("cid".to_string());
-    assert!(invalid(c.update(&Update {
+    assert!(invalid(c.update(&Options {
         authorization_id: id(),
         ..Default::default()
     }))
     .contains("at least one field"));
-    assert!(invalid(c.update(&Update {
+    assert!(invalid(c.update(&Options {
         note: Some("x".into()),
         ..Default::default()
     }))
     .contains("authorizationId is required"));
     for token in ["pk.eyJ1IjoiYSJ9.sig", "sk.abc.def", "tk.abc.def"] {
-        let m = invalid(c.update(&Update {
+        let m = invalid(c.update(&Options {
             authorization_id: Some(token.into()),
             note: Some("x".into()),
             ..Default::default()
@@ -415,21 +411,21 @@ fn update_refuses_bad_input() {
         assert!(!m.contains(token));
         assert!(invalid(c.delete(&None, &Some(token.into()))).contains("not the token string"));
     }
-    assert!(invalid(c.update(&Update {
+    assert!(invalid(c.update(&Options {
         authorization_id: id(),
         scopes: Some(vec![]),
         ..Default::default()
     }))
     .contains("never gain"));
     let urls = Patch::Set((0..101).map(|i| i.to_string()).collect());
-    assert!(invalid(c.update(&Update {
+    assert!(invalid(c.update(&Options {
         authorization_id: id(),
         allowed_urls: urls,
         ..Default::default()
     }))
     .contains("at most 100"));
     let long = Some("x".repeat(200));
-    assert!(invalid(c.update(&Update {
+    assert!(invalid(c.update(&Options {
         authorization_id: id(),
         note: long,
         ..Default::default()
