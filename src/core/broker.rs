@@ -141,7 +141,7 @@ impl Policy {
     /// and this life: derived from them alone, never from the secret token.
     pub fn store_key(&self, username: &str) -> String {
         let mut scopes = self.scopes.clone();
-        scopes.sort();
+        scopes.sort_unstable();
         scopes.dedup();
         format!(
             "mapbox-tokens:broker:{username}:{}:{}",

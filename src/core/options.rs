@@ -11,7 +11,9 @@
 //! clears a field with it. Messages name the option and what it must be, and never repeat the
 //! value given: it might be a token.
 
-use serde::de::{self, Deserializer, IgnoredAny};
+use std::fmt;
+
+use serde::de::{self, Deserializer, IgnoredAny, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -105,8 +107,7 @@ impl Expected for Vec<AllowedApplication> {
 }
 
 /// When a temporary token expires.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Expires {
     /// Seconds from now, on the API's clock.
     In(f64),
@@ -116,6 +117,44 @@ pub enum Expires {
 
 impl Expected for Expires {
     const EXPECTED: &'static str = "a number of seconds, a Date or an ISO 8601 string";
+}
+
+// Deserialized by a visitor of its own rather than `#[serde(untagged)]`, which would buffer the
+// value in serde's private `Content` first: a second reader of every type, built into the module.
+impl<'de> Deserialize<'de> for Expires {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Either;
+
+        impl Visitor<'_> for Either {
+            type Value = Expires;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(Expires::EXPECTED)
+            }
+
+            fn visit_f64<E: de::Error>(self, seconds: f64) -> Result<Expires, E> {
+                Ok(Expires::In(seconds))
+            }
+
+            fn visit_u64<E: de::Error>(self, seconds: u64) -> Result<Expires, E> {
+                Ok(Expires::In(seconds as f64))
+            }
+
+            fn visit_i64<E: de::Error>(self, seconds: i64) -> Result<Expires, E> {
+                Ok(Expires::In(seconds as f64))
+            }
+
+            fn visit_str<E: de::Error>(self, at: &str) -> Result<Expires, E> {
+                Ok(Expires::At(at.to_owned()))
+            }
+
+            fn visit_string<E: de::Error>(self, at: String) -> Result<Expires, E> {
+                Ok(Expires::At(at))
+            }
+        }
+
+        d.deserialize_any(Either)
+    }
 }
 
 /// Whether an option was given at all, whatever its value (`null` included).
@@ -147,27 +186,45 @@ impl Expected for RateLimitOption {
         "false or { limit, interval } (requests per interval of seconds)";
 }
 
+// A visitor of its own, like `Expires`'s, rather than an untagged enum.
 impl<'de> Deserialize<'de> for RateLimitOption {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Given {
-            Flag(bool),
-            Figures(Figures),
-        }
-        #[derive(Deserialize)]
-        #[serde(deny_unknown_fields)]
-        struct Figures {
-            limit: f64,
-            interval: f64,
-        }
-        match Given::deserialize(d)? {
-            Given::Flag(false) => Ok(RateLimitOption::Off),
-            Given::Figures(Figures { limit, interval }) => {
-                Ok(RateLimitOption::Pace { limit, interval })
+        struct FalseOrFigures;
+
+        impl<'de> Visitor<'de> for FalseOrFigures {
+            type Value = RateLimitOption;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(RateLimitOption::EXPECTED)
             }
-            Given::Flag(true) => Err(de::Error::custom(Self::EXPECTED)),
+
+            fn visit_bool<E: de::Error>(self, on: bool) -> Result<RateLimitOption, E> {
+                match on {
+                    false => Ok(RateLimitOption::Off),
+                    true => Err(E::custom(RateLimitOption::EXPECTED)),
+                }
+            }
+
+            fn visit_map<M: de::MapAccess<'de>>(
+                self,
+                mut map: M,
+            ) -> Result<RateLimitOption, M::Error> {
+                let (mut limit, mut interval) = (None, None);
+                while let Some((key, value)) = map.next_entry::<String, f64>()? {
+                    match key.as_str() {
+                        "limit" => limit = Some(value),
+                        "interval" => interval = Some(value),
+                        _ => return Err(de::Error::custom(RateLimitOption::EXPECTED)),
+                    }
+                }
+                match (limit, interval) {
+                    (Some(limit), Some(interval)) => Ok(RateLimitOption::Pace { limit, interval }),
+                    _ => Err(de::Error::custom(RateLimitOption::EXPECTED)),
+                }
+            }
         }
+
+        d.deserialize_any(FalseOrFigures)
     }
 }
 

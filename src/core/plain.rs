@@ -115,10 +115,57 @@ impl<'de> de::Deserializer<'de> for Plain {
         }
     }
 
+    // The types options and stored tokens hold are asked for by name, and answered only with the
+    // kind of value they take: then each visitor's reading code holds that one branch, not all
+    // six of `deserialize_any` (as serde_json's own `Value` does; measured: 1.6 KB of the module, gzip).
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
+        match self.0 {
+            Value::Bool(b) => visitor.visit_bool(b),
+            _ => Err(Refused(String::new())),
+        }
+    }
+
+    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
+        match self.0 {
+            Value::Number(n) => visitor.visit_f64(n.as_f64().unwrap_or(f64::NAN)),
+            _ => Err(Refused(String::new())),
+        }
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
+        match self.0 {
+            Value::String(s) => visitor.visit_string(s),
+            _ => Err(Refused(String::new())),
+        }
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
+        match self.0 {
+            Value::Array(items) => {
+                visitor.visit_seq(SeqDeserializer::new(items.into_iter().map(Plain)))
+            }
+            _ => Err(Refused(String::new())),
+        }
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Refused> {
+        match self.0 {
+            Value::Object(members) => visitor.visit_map(MapDeserializer::new(
+                members.into_iter().map(|(k, v)| (k, Plain(v))),
+            )),
+            _ => Err(Refused(String::new())),
+        }
+    }
+
     serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-        unit unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier
-        ignored_any
+        i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 char str bytes byte_buf
+        unit unit_struct newtype_struct tuple tuple_struct map enum identifier ignored_any
     }
 }
 
