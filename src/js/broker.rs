@@ -432,12 +432,10 @@ impl TokenBroker {
         let broker = self.broker.clone();
         future_to_promise(async move {
             match broker.current().await {
-                Ok(held) => {
-                    let object = Object::new();
-                    let _ = Reflect::set(&object, &"token".into(), &held.token.as_str().into());
-                    let _ = Reflect::set(&object, &"expires".into(), &held.expires_text().into());
-                    Ok(object.into())
-                }
+                Ok(held) => Ok(convert::to_js(&convert::Handed {
+                    token: &held.token,
+                    expires: held.expires_text(),
+                })),
                 Err(_) => Err(convert::error(
                     broker.last_error.borrow().clone().unwrap_or_else(|| {
                         Error::of(

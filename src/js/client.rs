@@ -77,7 +77,7 @@ impl Reply {
 
     /// The response object a method resolves to (see [`convert::response`]).
     pub fn into_js(self, next_start: Option<Option<String>>) -> JsValue {
-        convert::response(self.status, &self.headers, &self.data, next_start)
+        convert::response(self.status, self.headers.into(), self.data, next_start)
     }
 }
 

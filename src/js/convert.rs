@@ -185,25 +185,6 @@ pub fn env_var(name: &str) -> Option<String> {
 
 #[wasm_bindgen]
 extern "C" {
-    /// A plain object being filled in as a response. Each property has its own setter, so each is
-    /// one plain store in the glue (`o.status = v`) rather than a `Reflect.set` with exception
-    /// handling around it: a response is made on every call.
-    #[wasm_bindgen(extends = Object)]
-    type Fields;
-
-    #[wasm_bindgen(method, setter = status)]
-    fn set_status(this: &Fields, status: u16);
-    #[wasm_bindgen(method, setter = ok)]
-    fn set_ok(this: &Fields, ok: bool);
-    #[wasm_bindgen(method, setter = headers)]
-    fn set_headers(this: &Fields, headers: &JsValue);
-    #[wasm_bindgen(method, setter = data)]
-    fn set_data(this: &Fields, data: &JsValue);
-    #[wasm_bindgen(method, setter = json)]
-    fn set_json(this: &Fields, json: &JsValue);
-    #[wasm_bindgen(method, setter = nextStart)]
-    fn set_next_start(this: &Fields, next_start: &JsValue);
-
     /// `Array.isArray`, which throws for a revoked Proxy.
     #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
     fn is_array(value: &JsValue) -> Result<bool, JsValue>;
@@ -217,105 +198,158 @@ extern "C" {
     static PROMISE_RESOLVE: Function;
 }
 
+/// Every object this package hands back is one of the structs below, made by serde-wasm-bindgen
+/// (`null` for a `None` that is sent, an option left out where the `.d.ts` says so). What
+/// JavaScript already holds (a parsed body, `Headers`, a `Date`, a function) goes in as it is
+/// (`preserve`).
+const SERIALIZER: serde_wasm_bindgen::Serializer =
+    serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(true);
+
+/// `value` as a JavaScript value.
+pub fn to_js(value: &impl Serialize) -> JsValue {
+    value.serialize(&SERIALIZER).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// What every method resolves to.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Response {
+    status: u16,
+    ok: bool,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    headers: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    data: JsValue,
+    /// `json()`: `Promise.resolve` bound to the data (no closure to keep).
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    json: JsValue,
+    /// Only on a page of `listTokens`: the next page's cursor, or `null` on the last.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_start: Option<Option<String>>,
+}
+
 /// `{ status, ok, headers, data, json() }`, plus `nextStart` (the next page's cursor or `null`)
 /// for a page of `listTokens`.
 pub fn response(
     status: u16,
-    headers: &JsValue,
-    data: &JsValue,
+    headers: JsValue,
+    data: JsValue,
     next_start: Option<Option<String>>,
 ) -> JsValue {
-    let object: Fields = Object::new().unchecked_into();
-    object.set_status(status);
-    object.set_ok(true);
-    object.set_headers(headers);
-    object.set_data(data);
-    let json = PROMISE.with(|ctor| PROMISE_RESOLVE.with(|resolve| resolve.bind1(ctor, data)));
-    object.set_json(&json);
-    if let Some(next) = next_start {
-        object.set_next_start(&next.map_or(JsValue::NULL, JsValue::from));
-    }
-    object.into()
+    let json =
+        PROMISE.with(|ctor| PROMISE_RESOLVE.with(|resolve| resolve.bind1(ctor, &data).into()));
+    to_js(&Response {
+        status,
+        ok: true,
+        headers,
+        data,
+        json,
+        next_start,
+    })
 }
 
-/// Sets `key` on an object this module has just made (plain or `Error`: no setters, extensible),
-/// where it cannot fail.
-fn set(target: &Object, key: &str, value: &JsValue) {
-    let _ = Reflect::set(target, &JsValue::from_str(key), value);
-}
-
-/// The `X-Rate-Limit-*` figures of a failed response, as `error.rateLimit`.
+/// The `X-Rate-Limit-*` figures of a failed response, as `error.rateLimit`: those sent.
 #[derive(Serialize)]
 struct RateLimitFields {
+    #[serde(skip_serializing_if = "Option::is_none")]
     limit: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     interval: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     reset: Option<f64>,
 }
 
-/// Plain objects, `undefined` for `None`: the shapes the `.d.ts` declares.
-const SERIALIZER: serde_wasm_bindgen::Serializer = serde_wasm_bindgen::Serializer::new();
+/// What a `MapboxError` carries besides its message: those known.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ErrorFields<'a> {
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    api_message: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    method: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rate_limit: Option<RateLimitFields>,
+    /// Only from `rotate`: the token it made before it failed.
+    #[serde(
+        skip_serializing_if = "JsValue::is_undefined",
+        with = "serde_wasm_bindgen::preserve"
+    )]
+    created: JsValue,
+}
 
 /// A real `Error` named `MapboxError` with `kind`, and where known `status`, `apiMessage`,
 /// `method`, `url` and `rateLimit`.
 pub fn error(e: Error) -> JsValue {
+    error_with_created(e, JsValue::UNDEFINED)
+}
+
+/// A `MapboxError` that also carries `created` (unless it is `undefined`): the token a rotation
+/// made before it failed.
+pub fn error_with_created(e: Error, created: JsValue) -> JsValue {
     let e = e.into_details();
     let js = js_sys::Error::new(&e.message);
     js.set_name("MapboxError");
-    set(&js, "kind", &JsValue::from_str(e.kind.as_str()));
-    if let Some(status) = e.status {
-        set(&js, "status", &JsValue::from(status));
-    }
-    if let Some(m) = &e.api_message {
-        set(&js, "apiMessage", &JsValue::from_str(m));
-    }
-    if let Some(method) = e.method {
-        set(&js, "method", &JsValue::from_str(method));
-    }
-    if let Some(url) = &e.url {
-        set(&js, "url", &JsValue::from_str(url));
-    }
-    if let Some(rl) = e.rate_limit {
-        let fields = RateLimitFields {
+    let fields = ErrorFields {
+        kind: e.kind.as_str(),
+        status: e.status,
+        api_message: e.api_message.as_deref(),
+        method: e.method,
+        url: e.url.as_deref(),
+        rate_limit: e.rate_limit.map(|rl| RateLimitFields {
             limit: rl.limit,
             interval: rl.interval,
             reset: rl.reset,
-        };
-        if let Ok(value) = fields.serialize(&SERIALIZER) {
-            set(&js, "rateLimit", &value);
-        }
-    }
+        }),
+        created,
+    };
+    Object::assign(&js, to_js(&fields).unchecked_ref());
     js.into()
 }
 
-/// A `MapboxError` that also carries `created`: the token a rotation made before it failed.
-pub fn error_with_created(e: Error, created: &JsValue) -> JsValue {
-    let js = error(e);
-    set(js.unchecked_ref(), "created", created);
-    js
+/// What `parseToken` returns, the dates as `Date`s.
+#[derive(Serialize)]
+struct TokenInfoObject<'a> {
+    usage: &'static str,
+    user: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    authorization: Option<&'a str>,
+    #[serde(
+        skip_serializing_if = "JsValue::is_undefined",
+        with = "serde_wasm_bindgen::preserve"
+    )]
+    expires: JsValue,
+    #[serde(
+        skip_serializing_if = "JsValue::is_undefined",
+        with = "serde_wasm_bindgen::preserve"
+    )]
+    created: JsValue,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scopes: Option<&'a [String]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client: Option<&'a str>,
 }
 
-/// `{ usage, user, authorization?, expires?, created?, scopes?, client? }`, the dates as `Date`s.
+/// `{ usage, user, authorization?, expires?, created?, scopes?, client? }`.
 pub fn token_info(info: TokenInfo) -> JsValue {
-    let object = Object::new();
-    set(&object, "usage", &JsValue::from_str(info.usage.as_str()));
-    set(&object, "user", &JsValue::from_str(&info.user));
-    if let Some(a) = &info.authorization {
-        set(&object, "authorization", &JsValue::from_str(a));
-    }
-    let date = |ms: i64| Date::new(&JsValue::from(ms as f64)).into();
-    if let Some(ms) = info.expires_ms {
-        set(&object, "expires", &date(ms));
-    }
-    if let Some(ms) = info.created_ms {
-        set(&object, "created", &date(ms));
-    }
-    if let Some(scopes) = &info.scopes {
-        set(&object, "scopes", &strings(scopes));
-    }
-    if let Some(client) = &info.client {
-        set(&object, "client", &JsValue::from_str(client));
-    }
-    object.into()
+    let date = |ms: Option<i64>| {
+        ms.map_or(JsValue::UNDEFINED, |ms| {
+            Date::new(&JsValue::from(ms as f64)).into()
+        })
+    };
+    to_js(&TokenInfoObject {
+        usage: info.usage.as_str(),
+        user: &info.user,
+        authorization: info.authorization.as_deref(),
+        expires: date(info.expires_ms),
+        created: date(info.created_ms),
+        scopes: info.scopes.as_deref(),
+        client: info.client.as_deref(),
+    })
 }
 
 /// A token found by `findTokens`, as JavaScript sees it.
@@ -333,7 +367,7 @@ struct FoundToken<'a> {
 }
 
 /// The array `findTokens` returns.
-pub fn found_tokens(found: &[Found]) -> Result<JsValue, Error> {
+pub fn found_tokens(found: &[Found]) -> JsValue {
     let items: Vec<FoundToken> = found
         .iter()
         .map(|f| FoundToken {
@@ -347,39 +381,42 @@ pub fn found_tokens(found: &[Found]) -> Result<JsValue, Error> {
             column: f.column,
         })
         .collect();
-    items
-        .serialize(&SERIALIZER)
-        .map_err(|_| Error::invalid("findTokens could not list the tokens it found."))
+    to_js(&items)
 }
 
-/// What the pacing is doing, as `tokens.rateLimit`.
+/// What the pacing is doing, as `tokens.rateLimit`: `{ limit, interval, held, resumesIn }`.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct PacingStatus {
-    limit: u32,
-    interval: f64,
-    held: usize,
-    resumes_in: f64,
-}
-
-/// `{ limit, interval, held, resumesIn }`.
-pub fn pacing_status(limit: u32, interval: f64, held: usize, resumes_in: f64) -> JsValue {
-    let status = PacingStatus {
-        limit,
-        interval,
-        held,
-        resumes_in: resumes_in.ceil(),
-    };
-    status.serialize(&SERIALIZER).unwrap_or(JsValue::NULL)
+pub struct PacingStatus {
+    pub limit: u32,
+    pub interval: f64,
+    pub held: usize,
+    pub resumes_in: f64,
 }
 
 /// `{ created, previous, deleted }`, the data of `rotate`'s response.
-pub fn rotated(created: &JsValue, previous: &JsValue, deleted: bool) -> JsValue {
-    let object = Object::new();
-    set(&object, "created", created);
-    set(&object, "previous", previous);
-    set(&object, "deleted", &JsValue::from_bool(deleted));
-    object.into()
+#[derive(Serialize)]
+pub struct Rotated {
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub created: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub previous: JsValue,
+    pub deleted: bool,
+}
+
+/// What an async iterator's `next()` resolves to.
+#[derive(Serialize)]
+pub struct IteratorResult {
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub value: JsValue,
+    pub done: bool,
+}
+
+/// A token handed out by a broker: `{ token, expires }` (`expires` as ISO 8601 text).
+#[derive(Serialize)]
+pub struct Handed<'a> {
+    pub token: &'a str,
+    pub expires: String,
 }
 
 /// The strings of a caller's array; `None` unless it is an array of strings. Read as property
@@ -392,13 +429,4 @@ pub fn strings_of(value: &JsValue) -> Option<Vec<String>> {
     (0..length as u32)
         .map(|i| Reflect::get_u32(value, i).ok()?.as_string())
         .collect()
-}
-
-/// A JS array of strings.
-pub fn strings<S: AsRef<str>>(items: &[S]) -> JsValue {
-    items
-        .iter()
-        .map(|s| JsValue::from_str(s.as_ref()))
-        .collect::<js_sys::Array>()
-        .into()
 }

@@ -168,9 +168,12 @@ impl Tokens {
     #[wasm_bindgen(getter = rateLimit, unchecked_return_type = "RateLimitStatus | null")]
     pub fn rate_limit(&self) -> JsValue {
         match self.client.pacing_status() {
-            Some((limit, interval, held, resumes_in)) => {
-                convert::pacing_status(limit, interval, held, resumes_in)
-            }
+            Some((limit, interval, held, resumes_in)) => convert::to_js(&convert::PacingStatus {
+                limit,
+                interval,
+                held,
+                resumes_in: resumes_in.ceil(),
+            }),
             None => JsValue::NULL,
         }
     }
@@ -306,12 +309,20 @@ impl Tokens {
             let (o, limits) = read.map_err(convert::error)?;
             match client.rotate(&o, &limits).await {
                 Ok(r) => {
-                    let data = convert::rotated(&r.created.data, &r.previous, r.deleted);
-                    let headers = r.created.headers.into();
-                    Ok(convert::response(r.created.status, &headers, &data, None))
+                    let data = convert::to_js(&convert::Rotated {
+                        created: r.created.data,
+                        previous: r.previous,
+                        deleted: r.deleted,
+                    });
+                    Ok(convert::response(
+                        r.created.status,
+                        r.created.headers.into(),
+                        data,
+                        None,
+                    ))
                 }
                 Err(failed) => Err(match failed.created {
-                    Some(created) => convert::error_with_created(failed.error, &created),
+                    Some(created) => convert::error_with_created(failed.error, created),
                     None => convert::error(failed.error),
                 }),
             }
@@ -397,7 +408,7 @@ pub fn find_tokens(
         let e = Error::invalid("findTokens takes a string or a Uint8Array (such as a Buffer).");
         return Err(convert::error(e));
     };
-    convert::found_tokens(&found).map_err(convert::error)
+    Ok(convert::found_tokens(&found))
 }
 
 /// Which token `create({ scopes })` would make: `'pk'` when every scope is public, else `'sk'`.
@@ -418,7 +429,7 @@ pub fn token_usage_for(
 /// constant `PUBLIC_SCOPES`.
 #[wasm_bindgen(js_name = publicScopes, unchecked_return_type = "string[]")]
 pub fn public_scopes() -> JsValue {
-    convert::strings(&token::PUBLIC_SCOPES)
+    convert::to_js(&token::PUBLIC_SCOPES)
 }
 
 /// Whether `value` is a {@link MapboxError} thrown or rejected by this package.

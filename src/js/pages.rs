@@ -84,10 +84,10 @@ impl Pages {
 
 /// `{ value: undefined, done: true }`: the end.
 pub(super) fn done() -> JsValue {
-    let end = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&end, &"value".into(), &JsValue::UNDEFINED);
-    let _ = js_sys::Reflect::set(&end, &"done".into(), &JsValue::TRUE);
-    end.into()
+    convert::to_js(&convert::IteratorResult {
+        value: JsValue::UNDEFINED,
+        done: true,
+    })
 }
 
 /// `next()`: a token already fetched at once when no call is waiting before; otherwise a promise
