@@ -7,7 +7,8 @@ import { ROOT } from '../test/support.mjs';
 /** `--quick`: fewer samples. */
 export const QUICK = process.argv.includes('--quick');
 export const ROUNDS = QUICK ? 3 : 12;
-export const PER_ROUND = QUICK ? 10 : 25;
+/** Timed calls per contender and operation in `perCall` (after the warm-up): 1,000 or more. */
+export const CALLS = QUICK ? 100 : 1000;
 
 export const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -49,7 +50,7 @@ export async function perCall(makers, server, ops = ['checkValidity', 'listToken
     const times = Object.fromEntries(Object.keys(clients).map((k) => [k, []]));
     // One call of each contender in turn (the first one rotating), so that this machine's
     // drifting speed weighs on all of them alike.
-    const samples = op === 'listAll' ? ROUNDS * 5 : ROUNDS * PER_ROUND;
+    const samples = op === 'listAll' ? ROUNDS * 5 : CALLS;
     // Warm-up: every contender's code paths compiled by the JIT before anything is timed.
     const warmUp = op === 'listAll' ? 3 : 100;
     for (const c of Object.values(clients)) for (let i = 0; i < warmUp; i += 1) await c[op]();

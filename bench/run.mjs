@@ -18,7 +18,7 @@ import { benchGitScan, GIT_TARGET_MB_PER_SECOND } from './git-scan.mjs';
 import { benchBroker, brokerLines } from './broker.mjs';
 import { firstPaint } from './first-paint.mjs';
 import { sizeBreakdown } from './size.mjs';
-import { ROUNDS, PER_ROUND, QUICK, median, startServer, startFixedServer, perCall } from './measure.mjs';
+import { ROUNDS, QUICK, median, startServer, startFixedServer, perCall } from './measure.mjs';
 
 const require = createRequire(import.meta.url);
 const contenders = require('./contenders.cjs');

@@ -123,7 +123,7 @@ pub async fn exchange(
         JSON_HEADERS.with(|headers| init.set_headers(headers));
         init.set_body(&JsValue::from_str(body));
     }
-    init.set_signal(Some(&deadline.signal()));
+    init.set_signal(Some(&deadline.signal));
     let fetching = fetch_with_init(url, &init).map_err(|e| deadline.failure(e))?;
     let response = JsFuture::from(fetching)
         .await
@@ -194,9 +194,10 @@ pub fn header(headers: &Headers, name: &str) -> Option<String> {
 /// deadline (when the call ends) removes its listener from the caller's signal.
 pub struct Deadline {
     controller: AbortController,
-    /// `controller.abort`, bound to it: the listener on `user`.
-    abort: Function,
-    user: Option<AbortSignal>,
+    /// `controller.signal`, read once: every step of the call asks it.
+    signal: AbortSignal,
+    /// The caller's signal, and the listener on it: `controller.abort`, bound to it.
+    user: Option<(AbortSignal, Function)>,
     timeout_ms: f64,
     /// When the time is up, on the monotonic clock.
     ends_at: Cell<f64>,
@@ -209,32 +210,31 @@ impl Deadline {
             return Err(Failure::Aborted);
         }
         let controller = AbortController::new().map_err(network)?;
-        let abort: Function = Reflect::get(&controller, &"abort".into())
-            .map_err(network)?
-            .dyn_into()
-            .map_err(network)?;
-        let abort = abort.bind0(&controller);
-        if let Some(user) = user {
-            user.add_event_listener_with_callback("abort", &abort)
-                .map_err(network)?;
-        }
+        let user = match user {
+            Some(user) => {
+                let abort: Function = Reflect::get(&controller, &"abort".into())
+                    .map_err(network)?
+                    .dyn_into()
+                    .map_err(network)?;
+                let abort = abort.bind0(&controller);
+                user.add_event_listener_with_callback("abort", &abort)
+                    .map_err(network)?;
+                Some((user.clone(), abort))
+            }
+            None => None,
+        };
         Ok(Deadline {
+            signal: controller.signal(),
             controller,
-            abort,
-            user: user.cloned(),
+            user,
             timeout_ms,
             ends_at: Cell::new(monotonic_ms() + timeout_ms),
         })
     }
 
-    /// The signal `fetch` is given: aborted when the caller's is, or when a race is lost.
-    fn signal(&self) -> AbortSignal {
-        self.controller.signal()
-    }
-
     /// The caller's own signal, if any.
     pub fn user(&self) -> Option<&AbortSignal> {
-        self.user.as_ref()
+        self.user.as_ref().map(|(signal, _)| signal)
     }
 
     /// Moves the end `ms` later: time spent waiting for the rate limit does not count.
@@ -249,9 +249,9 @@ impl Deadline {
 
     /// Why the call must stop now, if it must: the caller aborted, or the time is up.
     pub fn stopped(&self) -> Option<Failure> {
-        if self.user.as_ref().is_some_and(AbortSignal::aborted) {
+        if self.user().is_some_and(AbortSignal::aborted) {
             Some(Failure::Aborted)
-        } else if self.controller.signal().aborted() || self.time_left() <= 0.0 {
+        } else if self.signal.aborted() || self.time_left() <= 0.0 {
             Some(Failure::Timeout {
                 ms: self.timeout_ms,
             })
@@ -283,7 +283,7 @@ impl Deadline {
         poll_fn(|cx| match work.as_mut().poll(cx) {
             Poll::Ready(done) => Poll::Ready(done),
             Poll::Pending => expiry.as_mut().poll(cx).map(|stop| {
-                if !self.controller.signal().aborted() {
+                if !self.signal.aborted() {
                     self.controller.abort();
                 }
                 Err(stop)
@@ -294,8 +294,9 @@ impl Deadline {
 
     /// Resolves with why the call must stop, when it must.
     async fn expiry(&self) -> Failure {
-        let signal = self.signal();
-        sleep_until(self.ends_at.get(), &[&signal]).await;
+        // Only the caller's signal is listened to: the call's own is aborted by it or by a race.
+        let user = self.user();
+        sleep_until(self.ends_at.get(), user.as_slice()).await;
         self.stopped().unwrap_or(Failure::Timeout {
             ms: self.timeout_ms,
         })
@@ -304,7 +305,8 @@ impl Deadline {
     /// Waits `ms`, or less if the call stops first (then with why it stopped).
     pub async fn sleep(&self, ms: f64) -> Result<(), Failure> {
         let wake = (monotonic_ms() + ms).min(self.ends_at.get());
-        sleep_until(wake, &[&self.signal()]).await;
+        let user = self.user();
+        sleep_until(wake, user.as_slice()).await;
         match self.stopped() {
             Some(stop) => Err(stop),
             None => Ok(()),
@@ -314,8 +316,8 @@ impl Deadline {
 
 impl Drop for Deadline {
     fn drop(&mut self) {
-        if let Some(user) = &self.user {
-            let _ = user.remove_event_listener_with_callback("abort", &self.abort);
+        if let Some((user, abort)) = &self.user {
+            let _ = user.remove_event_listener_with_callback("abort", abort);
         }
     }
 }
