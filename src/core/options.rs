@@ -228,7 +228,8 @@ impl<'de> Deserialize<'de> for RateLimitOption {
     }
 }
 
-/// The methods that take options, each with the options it accepts.
+/// The methods that take options, each with the options it accepts. (What a caller called, not
+/// what is sent: that is `request::Operation`, and `rotate`, say, sends three kinds of request.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
     /// `new Tokens(options)`

@@ -1,9 +1,14 @@
 //! JavaScript values in and out: options read from the caller's object, and the objects this
-//! package hands back (response objects, `MapboxError`s, decoded and found tokens).
+//! package hands back (response objects, `MapboxError`s, decoded and found tokens, and the
+//! promises of its methods).
 
-use js_sys::{Date, Function, Object, Reflect, JSON};
+use std::future::Future;
+use std::pin::Pin;
+
+use js_sys::{Date, Function, Object, Promise, Reflect, JSON};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
 use web_sys::AbortSignal;
 
 use crate::core::error::Error;
@@ -429,4 +434,23 @@ pub fn strings_of(value: &JsValue) -> Option<Vec<String>> {
     (0..length as u32)
         .map(|i| Reflect::get_u32(value, i).ok()?.as_string())
         .collect()
+}
+
+/// The work of a method call, as `future_to_promise` runs it. One boxed type for every method, so
+/// that the machinery that polls it is built into the module once, not once per method.
+pub type Work = Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>;
+
+/// The promise of `work`: resolved with its value, or rejected with its `MapboxError`. (A thin
+/// generic shell: the work is boxed at once, and what follows is built into the module once.)
+pub fn spawn(work: impl Future<Output = Result<JsValue, Error>> + 'static) -> Promise {
+    settle(Box::pin(work))
+}
+
+fn settle(work: Pin<Box<dyn Future<Output = Result<JsValue, Error>>>>) -> Promise {
+    promise(Box::pin(async move { work.await.map_err(error) }))
+}
+
+/// The promise of `work`, settled as it is.
+pub fn promise(work: Work) -> Promise {
+    future_to_promise(work)
 }

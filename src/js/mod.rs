@@ -12,13 +12,10 @@ mod convert;
 mod pages;
 
 use std::cell::RefCell;
-use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
 
 use js_sys::{Object, Promise, Reflect, Symbol, Uint8Array};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 use crate::core::error::Error;
 use crate::core::options::{Method, Options};
@@ -26,6 +23,7 @@ use crate::core::request::{self, Config, Request};
 use crate::core::response;
 use crate::core::token::{self, Units};
 use client::{Client, Limits};
+use convert::{promise, spawn};
 use pages::Pages;
 
 pub use broker::TokenBroker;
@@ -49,25 +47,6 @@ fn report_panics() {
             &[],
         ));
     }));
-}
-
-/// The work of a method call, as `future_to_promise` runs it. One boxed type for every method, so
-/// that the machinery that polls it is built into the module once, not once per method.
-type Work = Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>;
-
-/// The promise of `work`: resolved with its value, or rejected with its `MapboxError`. (A thin
-/// generic shell: the work is boxed at once, and what follows is built into the module once.)
-fn spawn(work: impl Future<Output = Result<JsValue, Error>> + 'static) -> Promise {
-    settle(Box::pin(work))
-}
-
-fn settle(work: Pin<Box<dyn Future<Output = Result<JsValue, Error>>>>) -> Promise {
-    promise(Box::pin(async move { work.await.map_err(convert::error) }))
-}
-
-/// The promise of `work`, settled as it is.
-fn promise(work: Work) -> Promise {
-    future_to_promise(work)
 }
 
 /// A client for the [Mapbox Tokens API](https://docs.mapbox.com/api/accounts/tokens/).

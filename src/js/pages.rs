@@ -104,7 +104,7 @@ pub(super) fn next(state: &Rc<RefCell<Pages>>) -> Promise {
         s.latest.take()
     };
     let state_of_call = state.clone();
-    let promise = super::promise(Box::pin(async move {
+    let promise = convert::promise(Box::pin(async move {
         if let Some(before) = before {
             // Its outcome is its caller's; this call only waits its turn.
             let _ = JsFuture::from(before).await;
