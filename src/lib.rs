@@ -23,3 +23,10 @@ pub mod core;
 pub mod js;
 #[cfg(target_arch = "wasm32")]
 mod transport;
+
+/// The module's allocator: talc, a drop-in replacement for Rust's default on wasm32 (dlmalloc).
+/// Measured: the web module 1.9 KB smaller gzip (109.6 -> 107.7 KB); calls and the leak scan as
+/// fast as before (bench/ab.mjs, bench/scan.mjs).
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
