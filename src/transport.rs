@@ -28,9 +28,11 @@ extern "C" {
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(handle: &JsValue);
 
-    /// `performance.now()`: a monotonic clock (it never jumps when the system clock is set).
-    #[wasm_bindgen(js_namespace = performance, js_name = now, catch)]
-    fn performance_now() -> Result<f64, JsValue>;
+    /// `performance.now()`: a monotonic clock (it never jumps when the system clock is set). Only
+    /// called where the platform has it ([`HAS_PERFORMANCE_NOW`]), so without a `catch`: the
+    /// clock is read several times a call, and each `catch` wraps a call in an exception handler.
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn performance_now() -> f64;
 }
 
 /// The longest delay a timer holds: Node and browsers fire a longer one at once.
@@ -39,7 +41,11 @@ const MAX_TIMER_MS: f64 = 2_147_483_647.0;
 /// Milliseconds on a monotonic clock, for deadlines and pacing (`Date.now()` where the platform
 /// has no `performance.now`).
 pub fn monotonic_ms() -> f64 {
-    performance_now().unwrap_or_else(|_| js_sys::Date::now())
+    if HAS_PERFORMANCE_NOW.with(|has| *has) {
+        performance_now()
+    } else {
+        js_sys::Date::now()
+    }
 }
 
 /// Milliseconds since the epoch on the system clock: the caller's idea of the time, against which
@@ -52,8 +58,8 @@ pub fn wall_clock_ms() -> f64 {
 /// (`performance.timeOrigin + performance.now()`): elapsed time for estimating the API's clock.
 /// The system clock where the platform lacks either.
 pub fn steady_epoch_ms() -> f64 {
-    match (TIME_ORIGIN.with(|o| *o), performance_now()) {
-        (Some(origin), Ok(now)) => origin + now,
+    match TIME_ORIGIN.with(|o| *o) {
+        Some(origin) if HAS_PERFORMANCE_NOW.with(|has| *has) => origin + performance_now(),
         _ => js_sys::Date::now(),
     }
 }
@@ -78,11 +84,18 @@ pub enum Body {
     Text(String),
 }
 
+/// A property of the global `performance`, if the platform has one.
+fn performance(name: &str) -> Option<JsValue> {
+    let performance = Reflect::get(&js_sys::global(), &"performance".into()).ok()?;
+    Reflect::get(&performance, &name.into()).ok()
+}
+
 thread_local! {
+    /// Whether the platform has `performance.now` (every one this package supports does).
+    static HAS_PERFORMANCE_NOW: bool = performance("now").is_some_and(|now| now.is_function());
+
     /// `performance.timeOrigin`: when `performance.now()` was 0, in milliseconds since the epoch.
-    static TIME_ORIGIN: Option<f64> = Reflect::get(&js_sys::global(), &"performance".into())
-        .and_then(|performance| Reflect::get(&performance, &"timeOrigin".into()))
-        .ok()
+    static TIME_ORIGIN: Option<f64> = performance("timeOrigin")
         .and_then(|origin| origin.as_f64())
         .filter(|origin| origin.is_finite() && *origin > 0.0);
 
