@@ -230,7 +230,7 @@ test('brokers sharing a store make one mint per renewal between them; the store 
   assert.equal(mints(), 1);
   assert.equal(new Set(answers.map((a) => a.body.token)).size, 1);
   const keys = [...store.entries.keys()];
-  assert.deepEqual(keys, [`mapbox-tokens:broker:${emu.username}:fonts:read,styles:read,styles:tiles:120`]);
+  assert.deepEqual(keys, [`mapbox-tokens:broker:${emu.url}:${emu.username}:fonts:read,styles:read,styles:tiles:120`]);
   assert.ok(!JSON.stringify([...store.entries]).includes(emu.adminToken));
   advance(95_000); // past every instance's renewal point (85 to 90 s)
   await round();

@@ -137,14 +137,15 @@ impl Policy {
         }
     }
 
-    /// The key under which a shared store holds the current token of this account, these scopes
-    /// and this life: derived from them alone, never from the secret token.
-    pub fn store_key(&self, username: &str) -> String {
+    /// The key under which a shared store holds the current token of this API origin, account,
+    /// scopes and life: derived from them alone, never from the secret token. (The origin keeps a
+    /// test API's tokens, the local emulator's say, apart from the real API's on one store.)
+    pub fn store_key(&self, origin: &str, username: &str) -> String {
         let mut scopes = self.scopes.clone();
         scopes.sort_unstable();
         scopes.dedup();
         format!(
-            "mapbox-tokens:broker:{username}:{}:{}",
+            "mapbox-tokens:broker:{origin}:{username}:{}:{}",
             scopes.join(","),
             self.expires_s
         )
@@ -573,11 +574,12 @@ mod tests {
             r#"{"scopes":["styles:tiles","styles:read"],"allowAnyOrigin":true,"expires":600}"#,
         )
         .unwrap();
-        let key = p.store_key("demo");
+        let key = p.store_key("https://api.mapbox.com", "demo");
         assert_eq!(
             key,
-            "mapbox-tokens:broker:demo:styles:read,styles:tiles:600"
+            "mapbox-tokens:broker:https://api.mapbox.com:demo:styles:read,styles:tiles:600"
         );
+        assert_ne!(key, p.store_key("http://127.0.0.1:8080", "demo"));
         assert_eq!(lock_key(&key), format!("{key}:lock"));
         let token = "tk.eyJ1IjoiZGVtbyJ9.c2ln";
         let held = Held::new(

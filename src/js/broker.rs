@@ -475,7 +475,7 @@ impl TokenBroker {
             Error::invalid("username is required when the access token does not name its account.")
         })?;
         let limits = client.limits(None, None)?;
-        let key = policy.store_key(&username);
+        let key = policy.store_key(client.config.origin.as_str(), &username);
         let broker = Rc::new(Broker {
             client,
             lock: lock_key(&key),
