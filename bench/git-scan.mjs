@@ -7,12 +7,10 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { scanGit } from '../cli/git.mjs';
-import { ROOT, tempDir } from '../test/support.mjs';
-import { fakeToken, fileText } from './scan.mjs';
+import { tempDir } from '../test/support.mjs';
+import { fakeToken, fileText, packageFindTokens } from './scan.mjs';
 
 const COMMITS = 2000;
 const FILES = 40;
@@ -83,13 +81,6 @@ function* history(stats) {
       yield '\n';
     }
   }
-}
-
-/** The package's findTokens, from the Node build in pkg/ (as bench/run.mjs loads the package). */
-function packageFindTokens() {
-  const { findTokens } = createRequire(import.meta.url)(join(ROOT, 'pkg', 'node', 'mapbox_tokens.cjs'));
-  if (typeof findTokens !== 'function') throw new Error('pkg/ holds a build without findTokens: build the package first');
-  return findTokens;
 }
 
 /**

@@ -59,7 +59,7 @@ export function fileText(size, tokens, firstToken, seed = 0) {
 }
 
 /** The package's findTokens, from the Node build in pkg/ (as bench/run.mjs loads the package). */
-function packageFindTokens() {
+export function packageFindTokens() {
   const { findTokens } = createRequire(import.meta.url)(join(ROOT, 'pkg', 'node', 'mapbox_tokens.cjs'));
   if (typeof findTokens !== 'function') throw new Error('pkg/ holds a build without findTokens: build the package first');
   return findTokens;
