@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { pathToFileURL } from 'node:url';
 import { scanGit } from '../cli/git.mjs';
 import { tempDir } from '../test/support.mjs';
-import { fakeToken, fileText, packageFindTokens } from './scan.mjs';
+import { fakeToken, fileText, packageFindTokens, speed, timed } from './scan.mjs';
 
 const COMMITS = 2000;
 const FILES = 40;
@@ -97,21 +97,11 @@ export async function benchGitScan() {
     await git(dir.path, ['fast-import', '--quiet'], () => history(made));
     await git(dir.path, ['repack', '-a', '-d', '-q']);
     await scanGit(dir.path, findTokens);
-    const started = process.hrtime.bigint();
-    const result = await scanGit(dir.path, findTokens);
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const { result, seconds } = await timed(() => scanGit(dir.path, findTokens));
     if (result.commits !== COMMITS || result.findings.length !== made.findings || result.bytes !== made.bytes) {
       throw new Error(`scan --git read ${result.commits} commits and found ${result.findings.length} tokens, expected ${COMMITS} and ${made.findings}`);
     }
-    return {
-      commits: result.commits,
-      blobs: result.files,
-      bytes: result.bytes,
-      findings: result.findings.length,
-      seconds,
-      mbPerSecond: result.bytes / 1024 ** 2 / seconds,
-      peakRssMb: process.resourceUsage().maxRSS / 1024,
-    };
+    return { commits: result.commits, blobs: result.files, ...speed(result, seconds) };
   } finally {
     dir.remove();
   }

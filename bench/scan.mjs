@@ -65,6 +65,27 @@ export function packageFindTokens() {
   return findTokens;
 }
 
+/** What `scan` returns (its result, sync or not) and how many seconds it took. */
+export async function timed(scan) {
+  const started = process.hrtime.bigint();
+  const result = await scan();
+  return { result, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+}
+
+/**
+ * The figures of a timed scan: bytes, findings, seconds, MB (1024²) per second, and the process's
+ * peak resident memory in MB.
+ */
+export function speed(result, seconds) {
+  return {
+    bytes: result.bytes,
+    findings: result.findings.length,
+    seconds,
+    mbPerSecond: result.bytes / 1024 ** 2 / seconds,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+  };
+}
+
 /**
  * Builds the files in a temporary folder, scans them once to warm up, then times one scan.
  * @returns {Promise<{ files: number, bytes: number, findings: number, seconds: number, mbPerSecond: number, peakRssMb: number }>}
@@ -79,20 +100,11 @@ export async function benchScan() {
       writeFileSync(join(dir.path, `bundle-${String(i).padStart(2, '0')}.js`), fileText(FILE_BYTES, perFile, i * perFile));
     }
     scanPaths([join(dir.path, 'bundle-00.js')], findTokens); // compile the finder's hot paths first
-    const started = process.hrtime.bigint();
-    const result = scanPaths([dir.path], findTokens);
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const { result, seconds } = await timed(() => scanPaths([dir.path], findTokens));
     if (result.files !== FILES || result.findings.length !== TOKENS) {
       throw new Error(`scan found ${result.findings.length} tokens in ${result.files} files, expected ${TOKENS} in ${FILES}`);
     }
-    return {
-      files: result.files,
-      bytes: result.bytes,
-      findings: result.findings.length,
-      seconds,
-      mbPerSecond: result.bytes / 1024 ** 2 / seconds,
-      peakRssMb: process.resourceUsage().maxRSS / 1024,
-    };
+    return { files: result.files, ...speed(result, seconds) };
   } finally {
     dir.remove();
   }
