@@ -35,8 +35,8 @@ if [ "${1:-}" != lint ]; then
   step "emulator (node:test)" node --test emulator/test/*.test.mjs
   # --release: the wasm suites run the build the package ships (its profile: LTO, panic = "abort").
   step "wasm-pack test --node" scripts/with-emulator.sh "$EMU_PORT" "${WASM[@]}" wasm-pack test --release --node
-  step "wasm-pack test --headless --chrome" scripts/with-emulator.sh "$EMU_PORT" "${WASM[@]}" wasm-pack test --release --headless --chrome
-  step "wasm-pack test --headless --firefox" scripts/with-emulator.sh "$EMU_PORT" "${WASM[@]}" wasm-pack test --release --headless --firefox
+  step "wasm-pack test --headless --chrome" scripts/wasm-in-browser.sh chrome "$EMU_PORT" "${WASM[@]:1}"
+  step "wasm-pack test --headless --firefox" scripts/wasm-in-browser.sh firefox "$EMU_PORT" "${WASM[@]:1}"
   step "build pkg/" bash scripts/build-pkg.sh
   step "package (node:test)" node --test --test-concurrency=1 npm/test/*.test.mjs
   if [ -d www/test ]; then step "dashboard e2e (node:test)" node --test --test-concurrency=1 www/test/*.test.mjs; fi
