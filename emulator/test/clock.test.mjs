@@ -1,11 +1,8 @@
 // The emulator's clock offset: a server whose clock runs ahead of or behind the client's.
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { startEmulator } from '../index.mjs';
-import { launchChromium, serveStatic } from '../../test/support.mjs';
-import { T0, assertError, call, fakeClock, payloadOf, start, tempDir } from './helpers.mjs';
+import { T0, assertError, call, fakeClock, foreignPage, noChromium, payloadOf, start } from './helpers.mjs';
 
 const SKEWS = [
   ['20 seconds behind', -20_000],
@@ -168,17 +165,9 @@ test('startEmulator refuses a clock offset that is not an integer', async () => 
   }
 });
 
-test('a page on another origin can read the Date header', { skip: !existsSync('/usr/bin/chromium') && 'no /usr/bin/chromium' }, async (t) => {
+test('a page on another origin can read the Date header', { skip: noChromium }, async (t) => {
   const emulator = await start(t, { clockOffset: -5 * 60_000 });
-  const dir = tempDir('emulator-cors-');
-  t.after(dir.remove);
-  writeFileSync(join(dir.path, 'index.html'), '<!doctype html><title>other origin</title>');
-  const site = await serveStatic({ mounts: { '/': dir.path } });
-  t.after(site.close);
-  const browser = await launchChromium();
-  t.after(() => browser.close());
-  const page = await browser.newPage();
-  await page.goto(`${site.url}/`);
+  const page = await foreignPage(t);
   const before = Date.now();
   const seen = await page.evaluate(async ({ url, token }) => {
     const res = await fetch(`${url}/tokens/v2?access_token=${encodeURIComponent(token)}`);

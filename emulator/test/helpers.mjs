@@ -1,9 +1,33 @@
 // Shared helpers of the emulator's tests (not a test file itself).
 import assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startEmulator } from '../index.mjs';
 import { ALL_SCOPE_IDS } from '../lib/scopes.mjs';
+import { launchChromium, serveStatic, tempDir } from '../../test/support.mjs';
 
-export { tempDir } from '../../test/support.mjs';
+export { tempDir };
+
+/** A test's `skip` where Debian's Chromium is missing. */
+export const noChromium = !existsSync('/usr/bin/chromium') && 'no /usr/bin/chromium';
+
+/**
+ * A page in headless Chromium on a site of its own (another origin than the emulator's), all of it
+ * closed after the test `t`.
+ * @param {import('node:test').TestContext} t
+ */
+export async function foreignPage(t) {
+  const dir = tempDir('emulator-page-');
+  t.after(dir.remove);
+  writeFileSync(join(dir.path, 'index.html'), '<!doctype html><title>another site</title>');
+  const site = await serveStatic({ mounts: { '/': dir.path } });
+  t.after(site.close);
+  const browser = await launchChromium();
+  t.after(() => browser.close());
+  const page = await browser.newPage();
+  await page.goto(`${site.url}/`);
+  return page;
+}
 
 /** 2030-01-01T00:00:00.000Z, the start of every fake clock. */
 export const T0 = Date.UTC(2030, 0, 1);

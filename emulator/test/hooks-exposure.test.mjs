@@ -2,15 +2,10 @@
 // token and rewrite the state: they must answer test processes only, and the request log they
 // serve must not hold the tokens that clients sent.
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { redactToken } from '../index.mjs';
-import { launchChromium, serveStatic } from '../../test/support.mjs';
-import { call, start, tempDir } from './helpers.mjs';
-
-const noChromium = !existsSync('/usr/bin/chromium') && 'no /usr/bin/chromium';
+import { call, foreignPage, noChromium, start } from './helpers.mjs';
 
 /** Sends a request with exactly the given headers (fetch may not set Host); resolves to {status, headers, body}. */
 function raw(emulator, method, path, headers = {}) {
@@ -131,15 +126,7 @@ test('a page on another origin can neither read the hooks nor reset the emulator
   const emulator = await start(t, { hooks: true });
   const [seeded] = emulator.seedTokens(1);
   await call(emulator, 'GET', '/tokens/v2');
-  const dir = tempDir('emulator-hooks-');
-  t.after(dir.remove);
-  writeFileSync(join(dir.path, 'index.html'), '<!doctype html><title>another site</title>');
-  const site = await serveStatic({ mounts: { '/': dir.path } });
-  t.after(site.close);
-  const browser = await launchChromium();
-  t.after(() => browser.close());
-  const page = await browser.newPage();
-  await page.goto(`${site.url}/`);
+  const page = await foreignPage(t);
 
   const seen = await page.evaluate(async (url) => {
     const read = async (path) => {

@@ -1,20 +1,19 @@
 // Issue 20, item 3: map endpoints (a style, a TileJSON, raster tiles) that check the access token
 // as the Mapbox APIs do, on the emulator's clock.
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { crc32, inflateSync } from 'node:zlib';
 import { startEmulator } from '../index.mjs';
 import { ROOT, launchChromium, serveStatic } from '../../test/support.mjs';
-import { assertError, call, start, tempDir } from './helpers.mjs';
+import { assertError, call, noChromium, start, tempDir } from './helpers.mjs';
 
 const PNG_SIGNATURE = '89504e470d0a1a0a';
 const STYLE = '/styles/v1/demo/streets-v12';
 const TILEJSON = '/v4/emulator.raster.json';
 const TILE = '/v4/emulator.raster/3/2/5.png';
 const ENDPOINTS = [STYLE, TILEJSON, TILE];
-const noChromium = !existsSync('/usr/bin/chromium') && 'no /usr/bin/chromium';
 
 /** The default public token of the first account (every public scope, styles:read and styles:tiles among them). */
 const defaultToken = (emulator) => emulator.state.tokenString(emulator.state.tokensOf('demo').find((t) => t.default));
