@@ -8,6 +8,7 @@
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { lib, startEmulator, leakRecorder } from './helpers.mjs';
+import { serve } from './support.mjs';
 
 const { TokenBroker, isMapboxError } = lib;
 const realPerformanceNow = performance.now.bind(performance);
@@ -257,12 +258,10 @@ test('a store that throws, rejects or hangs never makes the broker fail', async 
 });
 
 test('broker.node serves node:http requests the same way', async () => {
-  const { createServer } = await import('node:http');
   const b = broker();
-  const server = createServer(b.node);
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const server = await serve(b.node);
   try {
-    const url = `http://127.0.0.1:${server.address().port}/mapbox-token`;
+    const url = `${server.url}/mapbox-token`;
     const ok = await read(await fetch(url, { headers: { origin: APP } }));
     assert.equal(ok.status, 200);
     assert.match(ok.body.token, /^tk\./);
@@ -270,8 +269,7 @@ test('broker.node serves node:http requests the same way', async () => {
     assert.equal((await read(await fetch(url, { headers: { origin: 'https://evil.example' } }))).status, 403);
     assert.equal((await fetch(url, { method: 'OPTIONS', headers: { origin: APP } })).status, 204);
   } finally {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await server.close();
   }
 });
 

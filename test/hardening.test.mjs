@@ -6,9 +6,8 @@
 // its defect and failed before its fix.
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { once } from 'node:events';
 import { lib, startEmulator, leakRecorder, settle } from './helpers.mjs';
+import { serve } from './support.mjs';
 
 const { Tokens, isMapboxError } = lib;
 // The emulator keeps the real clock even while a test moves `Date.now` (a system clock step).
@@ -236,8 +235,8 @@ test('rotate whose delete times out says the old token may or may not still exis
 
 /** A server whose every page of tokens links to the page `start=loop` (itself, after the first). */
 async function loopingServer(t) {
-  const server = createServer((req, res) => {
-    const origin = `http://127.0.0.1:${server.address().port}`;
+  const server = await serve((req, res) => {
+    const origin = `http://${req.headers.host}`;
     const id = `tok${Math.random().toString(36).slice(2, 8)}`;
     res.writeHead(200, {
       'content-type': 'application/json',
@@ -245,10 +244,8 @@ async function loopingServer(t) {
     });
     res.end(JSON.stringify([{ id, usage: 'pk', note: '', scopes: ['styles:read'], created: new Date().toISOString() }]));
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.after(() => new Promise((resolve) => server.close(resolve)));
-  return `http://127.0.0.1:${server.address().port}`;
+  t.after(server.close);
+  return server.url;
 }
 
 test('a Link that points back to a page already read stops listAllTokens instead of looping', async (t) => {

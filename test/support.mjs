@@ -101,7 +101,7 @@ export async function serveStatic({ mounts, headers = {} }) {
     return path.endsWith('/') || file === folder ? join(file, 'index.html') : file;
   }
 
-  const server = createServer(async (req, res) => {
+  return serve(async (req, res) => {
     const common = { ...headers };
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { ...common, allow: 'GET, HEAD' }).end();
@@ -121,6 +121,16 @@ export async function serveStatic({ mounts, headers = {} }) {
       res.writeHead(404, { ...common, 'content-type': 'text/plain; charset=utf-8' }).end('Not found');
     }
   });
+}
+
+/**
+ * An HTTP server on 127.0.0.1 (a free port) answering with `handler` (`(req, res) => void`);
+ * `close()` also drops the connections a browser keeps alive.
+ * @param {import('node:http').RequestListener} handler
+ * @returns {Promise<{ url: string, close: () => Promise<void> }>} `url` without a trailing slash
+ */
+export async function serve(handler) {
+  const server = createServer(handler);
   await new Promise((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', resolveListen);

@@ -4,8 +4,7 @@
 // (the real Web Locks API and BroadcastChannel), at the first token and at a refresh.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { launchChromium } from '../../test/support.mjs';
+import { launchChromium, serve } from '../../test/support.mjs';
 import { shippedCode, tk } from './helpers.mjs';
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>refresher</title>
@@ -28,7 +27,7 @@ let issued = 0;
 
 before(async () => {
   const code = await shippedCode();
-  server = createServer((req, res) => {
+  server = await serve((req, res) => {
     const { pathname } = new URL(req.url, 'http://127.0.0.1');
     served.push(pathname);
     if (pathname === '/') {
@@ -50,15 +49,13 @@ before(async () => {
       res.writeHead(404).end();
     }
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${server.address().port}`;
+  origin = server.url;
   browser = await launchChromium();
 });
 
 after(async () => {
   await browser?.close();
-  server?.closeAllConnections();
-  await new Promise((resolve) => (server ? server.close(resolve) : resolve()));
+  await server?.close();
 });
 
 /**

@@ -5,10 +5,9 @@
 // Map object (no remount, no style reload), no error in the page, nothing sent off this machine.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { launchChromium } from '../../test/support.mjs';
+import { launchChromium, serve } from '../../test/support.mjs';
 import { tilePng } from '../../emulator/lib/maps.mjs';
 import { ROOT, SOURCE, tk } from './helpers.mjs';
 
@@ -62,7 +61,7 @@ let brokerRequests = [];
 let issued = 0;
 
 before(async () => {
-  server = createServer((req, res) => {
+  server = await serve((req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
     const path = url.pathname;
     if (path === '/') return res.writeHead(200, { 'content-type': 'text/html' }).end(`<script>${START}</script>${PAGES[library]}`);
@@ -94,15 +93,13 @@ before(async () => {
     }
     res.writeHead(404).end();
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${server.address().port}`;
+  origin = server.url;
   browser = await launchChromium();
 });
 
 after(async () => {
   await browser?.close();
-  server?.closeAllConnections();
-  await new Promise((resolve) => (server ? server.close(resolve) : resolve()));
+  await server?.close();
 });
 
 /** Polls `check` in Node until it is true, for at most `ms`. */
