@@ -24,6 +24,22 @@ afterEach(() => {
 });
 
 /**
+ * A page's `document` (in `visibilityState`) and `window` events, as globals until the test `t`
+ * ends.
+ */
+function fakePage(t, visibilityState) {
+  const document = Object.assign(new EventTarget(), { visibilityState });
+  const window = new EventTarget();
+  globalThis.document = document;
+  globalThis.addEventListener = window.addEventListener.bind(window);
+  t.after(() => {
+    delete globalThis.document;
+    delete globalThis.addEventListener;
+  });
+  return { document, window };
+}
+
+/**
  * A refresher on its own broker URL (so that tests do not share a channel), without Web Locks
  * unless given, closed after the test.
  */
@@ -241,71 +257,55 @@ test('minValidity: token() fetches when the current token has less left, and ret
   assert.match(await short.token(), /^tk\./);
 });
 
-test('visibility and online: a page coming back (its timers late) and the network coming back check at once', async () => {
-  const document = Object.assign(new EventTarget(), { visibilityState: 'hidden' });
-  const window = new EventTarget();
-  globalThis.document = document;
-  globalThis.addEventListener = window.addEventListener.bind(window);
-  try {
-    const broker = fakeBroker(() => answer({ life: 400 }).response);
-    const refresher = make({ fetch: broker.fetch });
-    await refresher.token();
-    // The laptop sleeps: the clock moves, the timers have not run yet.
-    mock.timers.setTime(START + 350 * 1000);
-    document.dispatchEvent(new Event('visibilitychange'));
-    await flush();
-    assert.equal(broker.calls.length, 1, 'hidden: nothing');
-    document.visibilityState = 'visible';
-    document.dispatchEvent(new Event('visibilitychange'));
-    await flush();
-    assert.equal(broker.calls.length, 2, 'visible again: a fetch at once');
-    // Visible while the token is fresh: no fetch.
-    document.dispatchEvent(new Event('visibilitychange'));
-    await flush();
-    assert.equal(broker.calls.length, 2);
-    refresher.close();
+test('visibility and online: a page coming back (its timers late) and the network coming back check at once', async (t) => {
+  const { document, window } = fakePage(t, 'hidden');
+  const broker = fakeBroker(() => answer({ life: 400 }).response);
+  const refresher = make({ fetch: broker.fetch });
+  await refresher.token();
+  // The laptop sleeps: the clock moves, the timers have not run yet.
+  mock.timers.setTime(START + 350 * 1000);
+  document.dispatchEvent(new Event('visibilitychange'));
+  await flush();
+  assert.equal(broker.calls.length, 1, 'hidden: nothing');
+  document.visibilityState = 'visible';
+  document.dispatchEvent(new Event('visibilitychange'));
+  await flush();
+  assert.equal(broker.calls.length, 2, 'visible again: a fetch at once');
+  // Visible while the token is fresh: no fetch.
+  document.dispatchEvent(new Event('visibilitychange'));
+  await flush();
+  assert.equal(broker.calls.length, 2);
+  refresher.close();
 
-    // The network goes away: the broker cannot be reached, the pauses grow; `online` tries at once.
-    mock.timers.setTime(START + 700 * 1000);
-    const down = fakeBroker(() => { throw new TypeError('fetch failed'); });
-    const offline = make({ fetch: async (...args) => (navigatorOnline ? broker.fetch(...args) : down.fetch(...args)) });
-    let navigatorOnline = false;
-    await assert.rejects(offline.token());
-    await advance(20 * 1000, 500);
-    assert.equal(down.calls.length, 5, '1, 2, 4, 8 s: then a 16 s pause');
-    navigatorOnline = true;
-    const before = broker.calls.length;
-    window.dispatchEvent(new Event('online'));
-    await flush();
-    assert.equal(broker.calls.length, before + 1, 'online: a fetch at once');
-    assert.ok(offline.current);
-  } finally {
-    delete globalThis.document;
-    delete globalThis.addEventListener;
-  }
+  // The network goes away: the broker cannot be reached, the pauses grow; `online` tries at once.
+  mock.timers.setTime(START + 700 * 1000);
+  const down = fakeBroker(() => { throw new TypeError('fetch failed'); });
+  const offline = make({ fetch: async (...args) => (navigatorOnline ? broker.fetch(...args) : down.fetch(...args)) });
+  let navigatorOnline = false;
+  await assert.rejects(offline.token());
+  await advance(20 * 1000, 500);
+  assert.equal(down.calls.length, 5, '1, 2, 4, 8 s: then a 16 s pause');
+  navigatorOnline = true;
+  const before = broker.calls.length;
+  window.dispatchEvent(new Event('online'));
+  await flush();
+  assert.equal(broker.calls.length, before + 1, 'online: a fetch at once');
+  assert.ok(offline.current);
 });
 
-test('close(): no timer, listener, channel or fetch is left, and token() rejects', async () => {
-  const document = Object.assign(new EventTarget(), { visibilityState: 'visible' });
-  const window = new EventTarget();
-  globalThis.document = document;
-  globalThis.addEventListener = window.addEventListener.bind(window);
-  try {
-    const broker = fakeBroker(() => answer({ life: 400 }).response);
-    const refresher = make({ fetch: broker.fetch });
-    await refresher.token();
-    refresher.close();
-    await advance(2000 * 1000, 10_000);
-    mock.timers.setTime(START + 5000 * 1000);
-    document.dispatchEvent(new Event('visibilitychange'));
-    window.dispatchEvent(new Event('online'));
-    await flush();
-    assert.equal(broker.calls.length, 1, 'nothing fetched after close()');
-    await assert.rejects(refresher.token(), /closed/);
-  } finally {
-    delete globalThis.document;
-    delete globalThis.addEventListener;
-  }
+test('close(): no timer, listener, channel or fetch is left, and token() rejects', async (t) => {
+  const { document, window } = fakePage(t, 'visible');
+  const broker = fakeBroker(() => answer({ life: 400 }).response);
+  const refresher = make({ fetch: broker.fetch });
+  await refresher.token();
+  refresher.close();
+  await advance(2000 * 1000, 10_000);
+  mock.timers.setTime(START + 5000 * 1000);
+  document.dispatchEvent(new Event('visibilitychange'));
+  window.dispatchEvent(new Event('online'));
+  await flush();
+  assert.equal(broker.calls.length, 1, 'nothing fetched after close()');
+  await assert.rejects(refresher.token(), /closed/);
 });
 
 test('close() during a fetch aborts it (token() rejects), and on real timers no timer is left', { timeout: 10_000 }, async () => {
