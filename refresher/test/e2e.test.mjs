@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { launchChromium, serveStatic, tempDir } from '../../test/support.mjs';
 import { startEmulator } from '../../test/helpers.mjs';
 import { redactToken } from '../../emulator/lib/redact.mjs';
-import { ROOT } from './helpers.mjs';
+import { ROOT, WATCH_MAP } from './helpers.mjs';
 import { startBroker } from './broker-worker.mjs';
 
 const SCOPES = ['styles:read', 'styles:tiles', 'fonts:read'];
@@ -29,14 +29,10 @@ const TILE = /^\/v4\/emulator\.raster\/(\d+\/\d+\/\d+)\.png$/;
 const COMMON = `window.settings = Object.fromEntries(new URLSearchParams(location.search));
 window.tokens = [];
 window.track = (refresher) => refresher.addEventListener('token', (e) => tokens.push(e.detail.token));
+${WATCH_MAP}
 window.watch = (refresher, map) => {
   window.refresher = refresher;
-  window.map = window.first = map;
-  window.styleLoads = 0;
-  window.errors401 = 0;
-  map.on('style.load', () => styleLoads++);
-  map.on('error', (e) => { if (e.error?.status === 401) errors401++; });
-  map.on('load', () => (window.loaded = true));
+  watchMap(map);
 };`;
 
 const PAGES = {

@@ -164,3 +164,17 @@ export function fakeMap(kind) {
 
 /** A tile as both libraries describe one in an error event. */
 export const TILE = { tileID: { key: 42, canonical: { x: 3, y: 5, z: 4 } } };
+
+/**
+ * Page-side script for the map tests: `watchMap(map)` keeps the map (`window.map`, and
+ * `window.first` to tell a remount), and counts its style loads (`styleLoads`) and its 401
+ * errors (`errors401`); `loaded` once it has loaded.
+ */
+export const WATCH_MAP = `window.watchMap = (map) => {
+  window.map = window.first = map;
+  window.styleLoads = 0;
+  window.errors401 = 0;
+  map.on('style.load', () => styleLoads++);
+  map.on('error', (e) => { if (e.error?.status === 401) errors401++; });
+  map.on('load', () => (window.loaded = true));
+};`;

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchChromium, serve } from '../../test/support.mjs';
 import { tilePng } from '../../emulator/lib/maps.mjs';
-import { ROOT, SOURCE, tk } from './helpers.mjs';
+import { ROOT, SOURCE, WATCH_MAP, tk } from './helpers.mjs';
 
 const FILES = {
   '/refresher.mjs': SOURCE,
@@ -42,14 +42,10 @@ const PAGES = {
 };
 
 /** What every page does with its map: keep it, count its style loads and its 401 errors. */
-const START = `window.start = (map, detach) => {
-  window.map = window.first = map;
+const START = `${WATCH_MAP}
+window.start = (map, detach) => {
   window.detach = detach;
-  window.styleLoads = 0;
-  window.errors401 = 0;
-  map.on('style.load', () => styleLoads++);
-  map.on('error', (e) => { if (e.error?.status === 401) errors401++; });
-  map.on('load', () => (window.loaded = true));
+  watchMap(map);
 };`;
 
 let browser, server, origin, library;
