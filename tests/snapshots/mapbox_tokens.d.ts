@@ -314,20 +314,12 @@ export interface TokenStore {
     delete(key: string): Promise<unknown> | unknown;
 }
 
-/** Options of `new TokenBroker(options)`. */
-export interface TokenBrokerOptions {
+/** Options of `new TokenBroker(options)`: those of `new Tokens` (mints are paced under the API's rate limit), and the broker's own. */
+export interface TokenBrokerOptions extends TokensOptions {
     /** A secret token with `tokens:write` and every scope handed out; in Node, `MAPBOX_ACCESS_TOKEN` when left out. It never leaves the server. */
     accessToken?: string;
-    /** The account; by default the one named inside the access token. */
-    username?: string;
-    /** The API origin, default `https://api.mapbox.com`. */
-    origin?: string;
     /** Milliseconds one mint may take (default 30000). */
     timeout?: number;
-    /** As for `Tokens`. */
-    retries?: number;
-    /** As for `Tokens`: mints are paced under the API's rate limit. */
-    rateLimit?: { limit: number; interval: number } | false;
     /** The scopes of the tokens handed out: public scopes only (a secret scope is refused). */
     scopes: readonly string[];
     /** Each token's life in seconds, 60 to 3600 (default 3600), on the API's clock. It is renewed when a quarter of it is left. */
