@@ -36,8 +36,7 @@ impl Store {
     /// Checks that `value` has the four methods.
     fn new(value: JsValue) -> Result<Store, Error> {
         for method in ["get", "setIfAbsent", "set", "delete"] {
-            let f = Reflect::get(&value, &method.into()).unwrap_or_default();
-            if !f.is_function() {
+            if !convert::member(&value, method).is_some_and(|f| f.is_function()) {
                 return Err(Error::invalid(format!(
                     "store must have the methods get, setIfAbsent, set and delete: its {method} is not a function."
                 )));
@@ -50,12 +49,7 @@ impl Store {
     /// [`STORE_TIMEOUT_MS`]. `None` when it throws, rejects or takes too long: a store that fails
     /// is treated as a store that has nothing, never as a broker failure.
     async fn call(&self, method: &str, args: &[JsValue]) -> Option<JsValue> {
-        let f: Function = Reflect::get(&self.0, &method.into())
-            .ok()?
-            .dyn_into()
-            .ok()?;
-        let args: js_sys::Array = args.iter().collect();
-        let returned = f.apply(&self.0, &args).ok()?;
+        let returned = convert::call_method(&self.0, method, args)?;
         transport::settle_within(&returned, STORE_TIMEOUT_MS).await
     }
 
@@ -277,7 +271,7 @@ impl Broker {
                 return;
             }
         };
-        let text = |key: &str| Reflect::get(&reply.data, &key.into()).ok()?.as_string();
+        let text = |key: &str| convert::text(&reply.data, key);
         let Some(token) = text("token") else {
             return;
         };
@@ -316,10 +310,7 @@ impl Broker {
         let Ok(reply) = self.client.call(&req, &self.limits).await else {
             return;
         };
-        let code = Reflect::get(&reply.data, &"code".into())
-            .ok()
-            .and_then(|c| c.as_string());
-        if code.as_deref() != Some("TokenValid") {
+        if convert::text(&reply.data, "code").as_deref() != Some("TokenValid") {
             let mut current = self.held.borrow_mut();
             if current.as_ref().is_some_and(|h| h.token == held.token) {
                 *current = None;
@@ -551,9 +542,9 @@ fn response(answer: &Answer, head: bool) -> Result<JsValue, JsValue> {
 
 /// `broker.node(req, res)`: reads `req.method` and its headers, writes `res.writeHead` and `res.end`.
 async fn handle_node(broker: &Rc<Broker>, req: JsValue, res: JsValue) {
-    let text = |object: &JsValue, key: &str| Reflect::get(object, &key.into()).ok()?.as_string();
+    let text = convert::text;
     let method = text(&req, "method").unwrap_or_default();
-    let headers = Reflect::get(&req, &"headers".into()).unwrap_or_default();
+    let headers = convert::member(&req, "headers").unwrap_or_default();
     let origin = text(&headers, "origin");
     let site = text(&headers, "sec-fetch-site");
     let refused = text(&headers, REFUSED_HEADER).is_some();
@@ -562,14 +553,7 @@ async fn handle_node(broker: &Rc<Broker>, req: JsValue, res: JsValue) {
     for (name, value) in &answer.headers {
         let _ = Reflect::set(&head, &(*name).into(), &value.as_str().into());
     }
-    let call = |name: &str, args: &[JsValue]| {
-        let f: Option<Function> = Reflect::get(&res, &name.into())
-            .ok()
-            .and_then(|f| f.dyn_into().ok());
-        if let Some(f) = f {
-            let _ = f.apply(&res, &args.iter().collect());
-        }
-    };
+    let call = |name: &str, args: &[JsValue]| convert::call_method(&res, name, args);
     call("writeHead", &[answer.status.into(), head.into()]);
     let body = if method == "HEAD" {
         ""

@@ -6,11 +6,11 @@
 
 use std::cell::RefCell;
 
-use js_sys::{Array, Math, Reflect};
+use js_sys::{Array, Math};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{AbortSignal, Headers};
 
-use super::convert;
+use super::convert::{self, member, strings_of, text};
 use crate::core::error::{Error, RateLimit};
 use crate::core::options::{checked_timeout, AllowedApplication, Options, Patch, RateLimitOption};
 use crate::core::pacing::{Pacer, Slot};
@@ -144,7 +144,7 @@ impl Listed {
     fn read(token: &JsValue) -> Option<Listed> {
         let strings_at = |key| match member(token, key) {
             None => Some(Patch::Keep),
-            Some(value) => strings(value).map(Patch::Set),
+            Some(value) => strings_of(&value).map(Patch::Set),
         };
         let app = |app: JsValue| {
             Some(AllowedApplication {
@@ -164,7 +164,7 @@ impl Listed {
         };
         Some(Listed {
             default: member(token, "default").map_or(Some(false), |d| d.as_bool())?,
-            scopes: member(token, "scopes").map_or(Some(Vec::new()), strings)?,
+            scopes: member(token, "scopes").map_or(Some(Vec::new()), |s| strings_of(&s))?,
             note: match member(token, "note") {
                 None => None,
                 Some(note) => Some(note.as_string()?),
@@ -174,23 +174,6 @@ impl Listed {
             resources: strings_at("resources")?,
         })
     }
-}
-
-/// The value of `key` in an object the API sent; `None` when it is absent or `null`.
-fn member(object: &JsValue, key: &str) -> Option<JsValue> {
-    Reflect::get(object, &key.into())
-        .ok()
-        .filter(|value| !value.is_undefined() && !value.is_null())
-}
-
-/// An array of strings as a `Vec`; `None` when it is not one.
-fn strings(value: JsValue) -> Option<Vec<String>> {
-    value
-        .dyn_into::<Array>()
-        .ok()?
-        .iter()
-        .map(|s| s.as_string())
-        .collect()
 }
 
 impl Client {
@@ -543,8 +526,7 @@ impl Client {
         let deadline = self.start(&listing, limits)?;
         let began = self.api_now();
         // There is no single-token GET: the listing is read up to the page that holds the token.
-        let has_id =
-            |t: &JsValue| member(t, "id").and_then(|v| v.as_string()).as_deref() == Some(id);
+        let has_id = |t: &JsValue| text(t, "id").as_deref() == Some(id);
         let (previous, listing) = match self.find_listed(listing, &deadline, &has_id).await {
             Ok(found) => found,
             Err(Ok(last)) => return Err(response::no_such_token(&last, &self.config.origin).into()),
@@ -600,9 +582,7 @@ impl Client {
                 deleted: true,
             }),
             Err(error) => {
-                let new_id = member(&created.data, "id")
-                    .and_then(|v| v.as_string())
-                    .unwrap_or_default();
+                let new_id = text(&created.data, "id").unwrap_or_default();
                 Err(RotateFailed {
                     error: response::old_token_remains(error, &new_id),
                     created: Some(created.data),
@@ -639,23 +619,22 @@ impl Client {
         // for a `created` written in whole seconds.
         let since = began - 1_000.0;
         let made_here = |token: &JsValue| {
-            let text = |key: &str| member(token, key)?.as_string();
-            let created = text("created").and_then(|c| crate::core::time::parse_rfc3339(&c));
+            let field = |key: &str| text(token, key);
+            let created = field("created").and_then(|c| crate::core::time::parse_rfc3339(&c));
             let made_since = created.is_some_and(|ms| ms as f64 >= since);
-            if text("id").is_none_or(|id| id == old_id) || !made_since || &text("note") != note {
+            if field("id").is_none_or(|id| id == old_id) || !made_since || &field("note") != note {
                 return false;
             }
             let mut has = member(token, "scopes")
-                .and_then(strings)
+                .and_then(|s| strings_of(&s))
                 .unwrap_or_default();
             has.sort_unstable();
             has == wanted
         };
         match self.find_listed(listing, &deadline, &made_here).await {
             Ok((token, _)) => {
-                let text = |key: &str| member(&token, key)?.as_string();
-                let id = text("id").unwrap_or_default();
-                let with_token = text("token").is_some();
+                let id = text(&token, "id").unwrap_or_default();
+                let with_token = text(&token, "token").is_some();
                 (Search::Found { id, with_token }, Some(token))
             }
             Err(Ok(_)) => (Search::NotFound, None),

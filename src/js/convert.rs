@@ -180,12 +180,9 @@ pub fn signal(options: &JsValue) -> Result<AbortSignal, Error> {
 
 /// An environment variable, in Node (`process.env`); nothing elsewhere.
 pub fn env_var(name: &str) -> Option<String> {
-    let process = Reflect::get(&js_sys::global(), &"process".into()).ok()?;
-    let env = Reflect::get(&process, &"env".into()).ok()?;
-    Reflect::get(&env, &name.into())
-        .ok()?
-        .as_string()
-        .filter(|s| !s.is_empty())
+    let process = member(&js_sys::global(), "process")?;
+    let env = member(&process, "env")?;
+    text(&env, name).filter(|s| !s.is_empty())
 }
 
 #[wasm_bindgen]
@@ -424,7 +421,26 @@ pub struct Handed<'a> {
     pub expires: String,
 }
 
-/// The strings of a caller's array; `None` unless it is an array of strings. Read as property
+/// The value of `key` in an object; `None` when it is absent, `null`, or cannot be read.
+pub fn member(object: &JsValue, key: &str) -> Option<JsValue> {
+    Reflect::get(object, &key.into())
+        .ok()
+        .filter(|value| !value.is_undefined() && !value.is_null())
+}
+
+/// The string at `key` in an object; `None` when there is none.
+pub fn text(object: &JsValue, key: &str) -> Option<String> {
+    member(object, key)?.as_string()
+}
+
+/// Calls the method `name` of `object` with `args`: what it returns, or `None` when `object` has
+/// no such method or it throws.
+pub fn call_method(object: &JsValue, name: &str, args: &[JsValue]) -> Option<JsValue> {
+    let method: Function = member(object, name)?.dyn_into().ok()?;
+    method.apply(object, &args.iter().collect()).ok()
+}
+
+/// The strings of an array (a caller's, or one the API sent); `None` unless it is an array of strings. Read as property
 /// access reads it, with exceptions caught (it may be a Proxy whose traps throw).
 pub fn strings_of(value: &JsValue) -> Option<Vec<String>> {
     if !is_array(value).ok()? {

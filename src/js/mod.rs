@@ -415,9 +415,5 @@ pub fn public_scopes() -> JsValue {
 #[wasm_bindgen(js_name = isMapboxError, unchecked_return_type = "value is MapboxError")]
 pub fn is_mapbox_error(value: JsValue) -> bool {
     value.is_instance_of::<js_sys::Error>()
-        && Reflect::get(&value, &"name".into())
-            .ok()
-            .and_then(|n| n.as_string())
-            .as_deref()
-            == Some("MapboxError")
+        && convert::text(&value, "name").as_deref() == Some("MapboxError")
 }
