@@ -7,13 +7,6 @@ use super::time;
 use super::token::redact;
 use super::url::{next_link, query_param, Origin};
 
-/// `text` percent-encoded as a URL's query value.
-fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    super::url::encode_component(&mut out, text);
-    out
-}
-
 /// How a request ended without a usable response.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Failure {
@@ -154,15 +147,6 @@ fn hint(
 /// Turns a failure of `req` into the error the caller sees. `secrets` are strings (the access
 /// token) that must not appear in the result even where they do not look like tokens.
 pub fn error_for(req: &Request, origin: &Origin, failure: Failure, secrets: &[&str]) -> Error {
-    // Each secret also as it appears in a URL (percent-encoded), where a platform's message may
-    // quote it.
-    let encoded: Vec<String> = secrets.iter().map(|s| encode(s)).collect();
-    let all: Vec<&str> = secrets
-        .iter()
-        .copied()
-        .chain(encoded.iter().map(String::as_str))
-        .collect();
-    let secrets = &all[..];
     let op = req.op;
     let name = op.name();
     let (kind, message, status, api_message, rate_limit) = match failure {

@@ -10,6 +10,7 @@ use base64::Engine;
 use serde_json::Value;
 
 use super::error::Error;
+use super::url::encode_component;
 
 /// The scopes a public (`pk`) token may hold. A token created with any other scope is secret (`sk`).
 pub const PUBLIC_SCOPES: [&str; 5] = [
@@ -353,13 +354,18 @@ pub fn redacted(token: &str) -> String {
 }
 
 /// Replaces every token-shaped run in `text` (in base64url or standard base64, percent-encoded
-/// or not), and every occurrence of each of `secrets`, with `[redacted]`, so that no message,
+/// or not), and every occurrence of each of `secrets` (as it is, and percent-encoded as a URL
+/// holds it, where a platform's message may quote it), with `[redacted]`, so that no message,
 /// URL or log line carries a token.
 pub fn redact(text: &str, secrets: &[&str]) -> String {
     // Secrets first: removing one can put a token-shaped run on a word boundary.
     let mut text = text.to_owned();
     for secret in secrets.iter().filter(|s| s.len() >= 8) {
-        text = text.replace(secret, "[redacted]");
+        let mut encoded = String::with_capacity(secret.len());
+        encode_component(&mut encoded, secret);
+        text = text
+            .replace(secret, "[redacted]")
+            .replace(&encoded, "[redacted]");
     }
     let b = text.as_bytes();
     let mut out = String::with_capacity(text.len());

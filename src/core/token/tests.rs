@@ -288,6 +288,15 @@ fn redacts_tokens_spelled_in_standard_base64_or_percent_encoded() {
         redact("url ?access_token=pk.eyJ1%2Bx%2F.c2ln%3D&a=1", &[]),
         "url ?access_token=pk.[redacted]&a=1"
     );
+    // A secret that does not look like a token, as given and as a URL holds it.
+    let secret = "not a token/but secret";
+    assert_eq!(
+        redact(
+            "said not a token/but secret, sent ?access_token=not%20a%20token%2Fbut%20secret",
+            &[secret]
+        ),
+        "said [redacted], sent ?access_token=[redacted]"
+    );
 }
 
 #[test]
