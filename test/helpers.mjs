@@ -1,5 +1,6 @@
 // Shared by the reliability suites: the package's Node build (with its wasm instance captured, to
 // read its memory), the emulator, and a recorder of every text that could leak a token.
+import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { format } from 'node:util';
@@ -42,6 +43,13 @@ export function leakRecorder() {
     error(e) {
       for (const key of ['message', 'url', 'apiMessage', 'stack']) if (e?.[key] !== undefined) texts.push(String(e[key]));
       texts.push(String(e));
+    },
+    /** What `promise` rejects with, which must be a `MapboxError`; recorded as by `error`. */
+    async rejection(promise) {
+      const e = await promise.then(() => assert.fail('resolved'), (reason) => reason);
+      assert.ok(lib.isMapboxError(e), String(e));
+      this.error(e);
+      return e;
     },
     /** Restores the console and throws if any recorded text contains one of `secrets`. */
     assertClean(secrets) {
